@@ -1,0 +1,109 @@
+//! Command-line types (clap derive). The doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::sql::print::OutputFormat;
+use crate::warehouse::AsOf;
+
+/// ceping (测评): a warehouse of security-assessment oversight statistics.
+///
+/// Ingest plan, assessment, findings and budget workbooks into Delta tables, then query
+/// them with SQL. The data contract is DATA_MODEL.md; `ceping tables` prints it.
+#[derive(Debug, Parser)]
+#[command(name = "ceping", version, propagate_version = true)]
+pub struct Cli {
+    /// The warehouse directory (created on first use).
+    #[arg(long, global = true, env = "CEPING_WAREHOUSE", default_value = "warehouse")]
+    pub warehouse: PathBuf,
+
+    /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the warehouse directory and its tables (any command does this on first use).
+    Init,
+    /// List the tables and views with their Chinese labels.
+    Tables {
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// The data dictionary of one table or view: columns, types, labels, meaning.
+    Describe {
+        /// A table or view name, e.g. plan_items.
+        name: String,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Run SQL: a query argument, a file (-f), or an interactive prompt when neither is given.
+    Sql(SqlArgs),
+    /// Load workbooks (.xlsx, .xls, .ods) into the warehouse; each file is one commit.
+    Ingest(IngestArgs),
+    /// Show how a workbook would be read, loading nothing: headers, mapping, skips, rejects.
+    Inspect {
+        file: PathBuf,
+        /// Read the file as this kind instead of detecting it.
+        #[arg(long)]
+        kind: Option<String>,
+        /// How many sample rejects to show per sheet.
+        #[arg(long, default_value_t = 10)]
+        rejects: usize,
+    },
+    /// List rejected rows, or export fix-list workbooks for the units to correct.
+    Rejects {
+        /// Only rejects of this source file name.
+        #[arg(long)]
+        file: Option<String>,
+        /// Write one fix-list workbook per source file into DIR.
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// The warehouse's versions: one per ingested file (for `--as-of`).
+    History {
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// The SQL to run; several statements are separated by `;`.
+    pub query: Option<String>,
+    /// Run the SQL in FILE.
+    #[arg(short = 'f', long = "file", conflicts_with = "query")]
+    pub file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    /// Write the result to FILE instead of stdout (required for parquet).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Read every table as it was at a warehouse version (see `ceping history`) or time.
+    #[arg(long, value_name = "VERSION|TIME")]
+    pub as_of: Option<AsOf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IngestArgs {
+    /// Workbooks to load; each succeeds or fails on its own.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The kind of the files (detected from title, headers and file name when absent).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// The year the files are about (detected from the title or file name when absent).
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// The plan revision (by default the next one for the year).
+    #[arg(long)]
+    pub revision: Option<i32>,
+}

@@ -1,0 +1,84 @@
+//! What a source kind is: its target table, its columns with header synonyms (the one
+//! place a new header spelling is added), and its row mapper.
+
+use super::row::{FieldRow, RowError, Value};
+use crate::warehouse::schema::TableDef;
+
+/// A source column: the field it feeds and every header that names it.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    /// Header spellings, matched after normalisation (full-width folded, spaces and a
+    /// trailing unit in parentheses removed); the first one is the canonical label.
+    pub synonyms: &'static [&'static str],
+    /// The row is rejected when this field's cell is blank.
+    pub required: bool,
+    /// A blank cell takes the value above (merged department cells in sheets that lost
+    /// their merge information).
+    pub fill_down: FillDown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FillDown {
+    Never,
+    /// Always, like 主管部门 written once per group.
+    Always,
+    /// Only when the format keeps no merged regions (.ods).
+    WithoutMergeInfo,
+}
+
+impl Field {
+    pub const fn new(name: &'static str, synonyms: &'static [&'static str]) -> Self {
+        Field { name, synonyms, required: false, fill_down: FillDown::Never }
+    }
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub const fn fill_down(mut self, f: FillDown) -> Self {
+        self.fill_down = f;
+        self
+    }
+    pub fn label(&self) -> &'static str {
+        self.synonyms[0]
+    }
+}
+
+/// What a mapper may look up besides the row: the warehouse's state and the file's year.
+#[derive(Debug, Default, Clone)]
+pub struct Context {
+    pub year: Option<i32>,
+    pub revision: Option<i32>,
+    /// `(year, system_id)` of every system in each year's current plan.
+    pub planned: std::collections::HashSet<(i32, String)>,
+    /// assessment_id → system_id of known assessments.
+    pub assessments: std::collections::HashMap<String, String>,
+}
+
+pub trait SourceKind: Sync {
+    /// The name used by `--kind` and in `ingest_log.kind`.
+    fn name(&self) -> &'static str;
+    /// Chinese name, and the words in titles and file names that announce this kind.
+    fn keywords(&self) -> &'static [&'static str];
+    fn table(&self) -> &'static TableDef;
+    fn fields(&self) -> &'static [Field];
+    /// Whether the file must say its year (plans); others take years from their dates.
+    fn needs_year(&self) -> bool {
+        false
+    }
+    /// Maps one data row to the table's own columns (lineage is added by the caller).
+    fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError>;
+}
+
+/// Every source kind. `--kind` help, detection and the table list derive from this.
+pub fn kinds() -> &'static [&'static dyn SourceKind] {
+    &[&super::plan::Plan, &super::assessments::Assessments, &super::findings::Findings, &super::budgets::Budgets]
+}
+
+pub fn kind_by_name(name: &str) -> Option<&'static dyn SourceKind> {
+    kinds().iter().copied().find(|k| k.name() == name || k.table().name == name)
+}
+
+pub fn kind_names() -> String {
+    kinds().iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,418 @@
+//! The sheet walker shared by every kind: finds the header band among the first rows,
+//! maps columns to the kind's fields, skips title/total/note/repeated-header rows, fills
+//! merged and "same as above" cells, and hands each data row on. Pure: rows in, events out.
+
+use std::collections::BTreeMap;
+
+use super::kind::{Field, FillDown, SourceKind};
+use super::normalize::{header_key, text};
+use super::row::MappedColumn;
+use super::workbook::{column_letter, Cell, MergedRegion, Row};
+
+/// How many rows from the top may hold titles before the header.
+pub const HEADER_SCAN_ROWS: usize = 20;
+
+/// Why a row was not treated as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Skip {
+    Title,
+    Header,
+    Blank,
+    Total,
+    Note,
+}
+
+impl Skip {
+    pub fn label(self) -> &'static str {
+        match self {
+            Skip::Title => "title",
+            Skip::Header => "header",
+            Skip::Blank => "blank",
+            Skip::Total => "total",
+            Skip::Note => "note",
+        }
+    }
+}
+
+/// The header band a sheet was read with.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HeaderBand {
+    /// 0-based rows of the band (one or two).
+    pub rows: Vec<u32>,
+    /// By field index: the column that feeds it.
+    pub by_field: Vec<Option<MappedColumn>>,
+    /// Headers of columns no field takes, by column.
+    pub unmapped: BTreeMap<u32, String>,
+}
+
+impl HeaderBand {
+    pub fn score(&self) -> usize {
+        self.by_field.iter().filter(|c| c.is_some()).count()
+    }
+
+    /// The header shown for a column (mapped or not), or its letter.
+    pub fn header_of(&self, col: u32) -> String {
+        self.by_field
+            .iter()
+            .flatten()
+            .find(|m| m.col == col)
+            .map(|m| m.header.clone())
+            .or_else(|| self.unmapped.get(&col).cloned())
+            .unwrap_or_else(|| column_letter(col))
+    }
+}
+
+fn synonym_keys(field: &Field) -> impl Iterator<Item = String> + '_ {
+    field.synonyms.iter().map(|s| header_key(s).0)
+}
+
+/// The field a header names: an exact synonym, else the longest synonym it starts with.
+pub fn match_field(fields: &[Field], key: &str) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
+    if let Some(i) = fields.iter().position(|f| synonym_keys(f).any(|s| s == key)) {
+        return Some(i);
+    }
+    fields
+        .iter()
+        .enumerate()
+        .flat_map(|(i, f)| synonym_keys(f).map(move |s| (i, s)))
+        .filter(|(_, s)| s.chars().count() >= 2 && key.starts_with(s.as_str()))
+        .max_by_key(|(_, s)| s.len())
+        .map(|(i, _)| i)
+}
+
+fn cell_text(row: &Row, col: u32) -> Option<String> {
+    row.get(col).map(|c| c.display()).filter(|s| !s.trim().is_empty())
+}
+
+/// Builds the band from one header row, or two (a group header such as 风险数量 above
+/// 高/中/低): each column's name is the group and the sub-header joined, else either.
+pub fn band(fields: &'static [Field], top: &Row, bottom: Option<&Row>, merges: Option<&[MergedRegion]>) -> HeaderBand {
+    let mut cols: Vec<u32> = top.cells.iter().map(|(c, _)| *c).collect();
+    if let Some(b) = bottom {
+        cols.extend(b.cells.iter().map(|(c, _)| *c));
+    }
+    cols.sort_unstable();
+    cols.dedup();
+    let mut by_field: Vec<Option<MappedColumn>> = vec![None; fields.len()];
+    let mut unmapped = BTreeMap::new();
+    let mut carried_group: Option<String> = None;
+    for col in cols {
+        let mut group = cell_text(top, col);
+        if bottom.is_some() {
+            if group.is_none() {
+                // A merged group header covers this column, or (no merge info) the group
+                // written to the left runs on over the sub-headers.
+                group = merges
+                    .and_then(|m| m.iter().find(|r| r.start.0 == top.index && r.start.1 < col && col <= r.end.1 && r.end.1 > r.start.1))
+                    .and_then(|r| cell_text(top, r.start.1))
+                    .or_else(|| if merges.is_none() { carried_group.clone() } else { None });
+            } else {
+                carried_group = group.clone();
+            }
+        }
+        let sub = bottom.and_then(|b| cell_text(b, col));
+        let candidates: Vec<String> = match (&group, &sub) {
+            (Some(g), Some(s)) => vec![format!("{g}{s}"), s.clone(), format!("{s}{g}"), g.clone()],
+            (Some(g), None) => vec![g.clone()],
+            (None, Some(s)) => vec![s.clone()],
+            (None, None) => continue,
+        };
+        let shown = match (&group, &sub) {
+            (Some(g), Some(s)) => format!("{}/{}", text(g), text(s)),
+            (Some(x), None) | (None, Some(x)) => text(x),
+            (None, None) => unreachable!("skipped above"),
+        };
+        let found = candidates.iter().find_map(|c| {
+            let (key, unit) = header_key(c);
+            match_field(fields, &key).filter(|i| by_field[*i].is_none()).map(|i| (i, unit))
+        });
+        match found {
+            Some((i, unit)) => {
+                // A unit may be stated on the group (金额（万元）over 申报/批复).
+                let unit = unit.or_else(|| group.as_deref().and_then(|g| header_key(g).1));
+                by_field[i] = Some(MappedColumn { col, field: i, header: shown, unit });
+            }
+            None => {
+                unmapped.insert(col, shown);
+            }
+        }
+    }
+    let rows = std::iter::once(top.index).chain(bottom.map(|b| b.index)).collect();
+    HeaderBand { rows, by_field, unmapped }
+}
+
+/// Finds the best header band among the first rows: the row (or pair of rows) that names
+/// the most fields, at least two and at least one required field.
+pub fn find_header(kind: &dyn SourceKind, rows: &[Row], merges: Option<&[MergedRegion]>) -> Option<(usize, HeaderBand)> {
+    let fields = kind.fields();
+    let mut best: Option<(usize, HeaderBand)> = None;
+    for (i, top) in rows.iter().enumerate().take(HEADER_SCAN_ROWS) {
+        let one = band(fields, top, None, merges);
+        let two = rows.get(i + 1).filter(|b| b.index == top.index + 1).map(|b| band(fields, top, Some(b), merges));
+        let chosen = match two {
+            Some(t) if t.score() > one.score() => t,
+            _ => one,
+        };
+        let has_required = fields.iter().enumerate().any(|(fi, f)| f.required && chosen.by_field[fi].is_some());
+        if chosen.score() >= 2 && has_required && best.as_ref().is_none_or(|(_, b)| chosen.score() > b.score()) {
+            best = Some((i, chosen));
+        }
+    }
+    best
+}
+
+/// A row the walker hands on as data.
+#[derive(Debug)]
+pub struct DataRow {
+    /// 1-based, as Excel shows it.
+    pub number: u32,
+    /// By field index, after filling.
+    pub cells: Vec<Option<Cell>>,
+    /// Every non-empty cell of the row with its header, for rejects.
+    pub raw: Vec<(String, String)>,
+}
+
+/// Walks the rows after the header band of one sheet.
+pub struct Walker {
+    fields: &'static [Field],
+    pub band: HeaderBand,
+    merges: Vec<MergedRegion>,
+    has_merge_info: bool,
+    /// Values of merged regions' top-left cells seen so far.
+    merge_values: BTreeMap<(u32, u32), Cell>,
+    last: Vec<Option<Cell>>,
+    in_notes: bool,
+    pub skipped: BTreeMap<Skip, u64>,
+    pub filled: u64,
+}
+
+impl Walker {
+    pub fn new(fields: &'static [Field], band: HeaderBand, merges: Option<Vec<MergedRegion>>) -> Self {
+        let has_merge_info = merges.is_some();
+        let mut merges = merges.unwrap_or_default();
+        // Only regions below the header matter for data; keep them sorted by first row.
+        let last_header = band.rows.last().copied().unwrap_or(0);
+        merges.retain(|r| r.end.0 > last_header);
+        merges.sort_by_key(|r| r.start.0);
+        Walker {
+            last: vec![None; fields.len()],
+            fields,
+            band,
+            merges,
+            has_merge_info,
+            merge_values: BTreeMap::new(),
+            in_notes: false,
+            skipped: BTreeMap::new(),
+            filled: 0,
+        }
+    }
+
+    pub fn skip(&mut self, why: Skip) {
+        *self.skipped.entry(why).or_default() += 1;
+    }
+
+    /// Classifies one row below the header: `Some(data)` or a counted skip.
+    pub fn push(&mut self, row: &Row) -> Option<DataRow> {
+        self.remember_merge_values(row);
+        let non_empty: Vec<&(u32, Cell)> = row.cells.iter().filter(|(_, c)| !c.is_empty()).collect();
+        if non_empty.is_empty() {
+            self.skip(Skip::Blank);
+            return None;
+        }
+        let texts: Vec<String> = non_empty.iter().map(|(_, c)| text(&c.display()).replace(' ', "")).collect();
+        if texts.iter().any(|t| is_total(t)) {
+            self.skip(Skip::Total);
+            return None;
+        }
+        if is_note_start(&texts[0]) {
+            self.in_notes = true;
+            self.skip(Skip::Note);
+            return None;
+        }
+        if self.in_notes && non_empty.len() <= 1 {
+            self.skip(Skip::Note);
+            return None;
+        }
+        self.in_notes = false;
+        let header_like = non_empty.iter().filter(|(c, v)| self.is_header_cell(*c, v)).count();
+        if header_like * 2 > non_empty.len() && header_like >= 2 {
+            self.skip(Skip::Header);
+            return None;
+        }
+        let mut cells: Vec<Option<Cell>> = self.band.by_field.iter().map(|m| m.as_ref().and_then(|m| row.get(m.col).cloned())).collect();
+        if cells.iter().all(|c| c.as_ref().is_none_or(|c| c.is_empty())) {
+            // Only columns no field takes (a pre-numbered 序号, a stray far-out cell).
+            self.skip(Skip::Blank);
+            return None;
+        }
+        self.fill(row.index, &mut cells);
+        let raw = non_empty.iter().map(|(c, v)| (self.band.header_of(*c), v.display())).collect();
+        Some(DataRow { number: row.index + 1, cells, raw })
+    }
+
+    fn is_header_cell(&self, col: u32, v: &Cell) -> bool {
+        let key = header_key(&v.display()).0;
+        self.band.by_field.iter().flatten().any(|m| m.col == col && match_field(self.fields, &key) == Some(m.field))
+    }
+
+    fn remember_merge_values(&mut self, row: &Row) {
+        for r in self.merges.iter().filter(|r| r.start.0 == row.index) {
+            if let Some(v) = row.get(r.start.1) {
+                self.merge_values.insert(r.start, v.clone());
+            }
+        }
+    }
+
+    fn fill(&mut self, index: u32, cells: &mut [Option<Cell>]) {
+        for (fi, slot) in cells.iter_mut().enumerate() {
+            let blank = slot.as_ref().is_none_or(|c| c.is_empty());
+            if blank {
+                let Some(col) = self.band.by_field[fi].as_ref().map(|m| m.col) else { continue };
+                let merged = self
+                    .merges
+                    .iter()
+                    .take_while(|r| r.start.0 <= index)
+                    .find(|r| r.start.0 <= index && index <= r.end.0 && r.start.1 <= col && col <= r.end.1 && (r.start.0, r.start.1) != (index, col))
+                    .and_then(|r| self.merge_values.get(&r.start).cloned());
+                let down = match self.fields[fi].fill_down {
+                    FillDown::Always => true,
+                    FillDown::WithoutMergeInfo => !self.has_merge_info,
+                    FillDown::Never => false,
+                };
+                if let Some(v) = merged.or_else(|| if down { self.last[fi].clone() } else { None }) {
+                    *slot = Some(v);
+                    self.filled += 1;
+                }
+            }
+            if let Some(v) = slot.as_ref().filter(|c| !c.is_empty()) {
+                self.last[fi] = Some(v.clone());
+            }
+        }
+        // Drop merged regions that ended above this row.
+        self.merges.retain(|r| r.end.0 >= index);
+    }
+}
+
+fn is_total(t: &str) -> bool {
+    ["合计", "小计", "总计", "共计", "总合计"].iter().any(|w| t == *w || t.starts_with(&format!("{w}:")) || (t.starts_with(w) && t.chars().count() <= 4))
+}
+
+fn is_note_start(t: &str) -> bool {
+    ["注:", "注：", "注1", "说明:", "说明：", "备注:", "备注：", "填表说明", "制表人", "制表:", "填报人", "审核人", "联系人", "单位负责人", "填报日期"]
+        .iter()
+        .any(|w| t.starts_with(w))
+        || t == "注"
+        || t == "说明"
+}
+
+/// A four-digit year followed by 年 (`2019年公共管理信息系统…`), or a 20xx in a file name.
+pub fn find_year(s: &str) -> Option<i32> {
+    let t = text(s);
+    let chars: Vec<char> = t.chars().collect();
+    let year_at = |i: usize| -> Option<i32> {
+        let digits: String = chars.get(i..i + 4)?.iter().collect();
+        let y: i32 = digits.parse().ok()?;
+        let before_digit = i > 0 && chars[i - 1].is_ascii_digit();
+        let after_digit = chars.get(i + 4).is_some_and(|c| c.is_ascii_digit());
+        ((2000..=2099).contains(&y) && !before_digit && !after_digit).then_some(y)
+    };
+    (0..chars.len()).find_map(|i| year_at(i).filter(|_| chars.get(i + 4) == Some(&'年'))).or_else(|| (0..chars.len()).find_map(year_at))
+}
+
+/// A sheet-wide money unit from a title line such as `单位：万元` or `（金额单位：元）`.
+pub fn find_money_unit(s: &str) -> Option<String> {
+    let t: String = text(s).chars().filter(|c| !c.is_whitespace()).collect();
+    let i = t.find("单位:")?;
+    let rest = &t[i + "单位:".len()..];
+    let unit: String = rest.chars().take_while(|c| !matches!(c, ')' | ',' | ';' | '。')).collect();
+    (!unit.is_empty()).then_some(unit)
+}
+
+/// The department a sheet's name gives, unless the name is generic (Sheet1, 汇总, 计划…).
+pub fn department_from_sheet_name(name: &str) -> Option<String> {
+    let t = text(name);
+    let lower = t.to_lowercase();
+    let generic = lower.starts_with("sheet")
+        || lower.starts_with("工作表")
+        || ["计划", "预告", "汇总", "总表", "结果", "整改", "经费", "预算", "清单", "明细", "说明", "数据", "全部", "附件", "附表", "表"]
+            .iter()
+            .any(|w| t.contains(w))
+        || t.chars().all(|c| c.is_ascii_digit());
+    (!generic && !t.is_empty()).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(index: u32, cells: &[(u32, &str)]) -> Row {
+        Row { index, cells: cells.iter().map(|(c, s)| (*c, Cell::Text(s.to_string()))).collect() }
+    }
+
+    #[test]
+    fn years_come_from_titles_and_file_names() {
+        assert_eq!(find_year("2019年公共管理信息系统安全测评计划预告"), Some(2019));
+        assert_eq!(find_year("测评计划预告_2020_v2.xlsx"), Some(2020));
+        assert_eq!(find_year("２０１８年计划"), Some(2018));
+        assert_eq!(find_year("编号 12019 计划"), None);
+    }
+
+    #[test]
+    fn money_units_come_from_title_lines() {
+        assert_eq!(find_money_unit("（金额单位：万元）"), Some("万元".into()));
+        assert_eq!(find_money_unit("单位: 元"), Some("元".into()));
+        assert_eq!(find_money_unit("2019年经费预算"), None);
+    }
+
+    #[test]
+    fn sheet_names_give_departments_unless_generic() {
+        assert_eq!(department_from_sheet_name("市教委"), Some("市教委".into()));
+        assert_eq!(department_from_sheet_name("Sheet1"), None);
+        assert_eq!(department_from_sheet_name("2019年计划"), None);
+    }
+
+    #[test]
+    fn merged_department_cells_fill_down_from_merged_regions() {
+        let fields = super::super::plan::FIELDS;
+        let header = row(1, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]);
+        let band = band(fields, &header, None, Some(&[]));
+        let merges = vec![MergedRegion { start: (2, 0), end: (4, 0) }];
+        let mut w = Walker::new(fields, band, Some(merges));
+        let dept = fields.iter().position(|f| f.name == "department").unwrap();
+        let first = w.push(&row(2, &[(0, "市教委"), (1, "A校"), (2, "OA")])).unwrap();
+        let third = w.push(&row(4, &[(1, "B校"), (2, "门户")])).unwrap();
+        assert_eq!(first.cells[dept], Some(Cell::Text("市教委".into())));
+        assert_eq!(third.cells[dept], Some(Cell::Text("市教委".into())));
+        assert_eq!(third.number, 5);
+    }
+
+    #[test]
+    fn totals_notes_and_repeated_headers_are_skipped() {
+        let fields = super::super::plan::FIELDS;
+        let header = row(0, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]);
+        let band = band(fields, &header, None, None);
+        let mut w = Walker::new(fields, band, None);
+        assert!(w.push(&row(1, &[(0, "合计"), (2, "3")])).is_none());
+        assert!(w.push(&row(2, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")])).is_none());
+        assert!(w.push(&row(3, &[(0, "注：本表由各单位填报")])).is_none());
+        assert!(w.push(&row(4, &[(0, "1. 等级以备案为准")])).is_none());
+        assert_eq!(w.skipped.get(&Skip::Total), Some(&1));
+        assert_eq!(w.skipped.get(&Skip::Header), Some(&1));
+        assert_eq!(w.skipped.get(&Skip::Note), Some(&2));
+    }
+
+    #[test]
+    fn two_row_header_bands_join_group_and_sub_headers() {
+        let fields = super::super::assessments::FIELDS;
+        let top = row(2, &[(0, "报告编号"), (1, "系统名称"), (2, "风险数量")]);
+        let bottom = row(3, &[(2, "高"), (3, "中"), (4, "低")]);
+        let merges = [MergedRegion { start: (2, 2), end: (2, 4) }];
+        let b = band(fields, &top, Some(&bottom), Some(&merges));
+        let col_of = |name: &str| b.by_field[fields.iter().position(|f| f.name == name).unwrap()].as_ref().map(|m| (m.col, m.header.clone()));
+        assert_eq!(col_of("high_risks"), Some((2, "风险数量/高".into())));
+        assert_eq!(col_of("low_risks"), Some((4, "风险数量/低".into())));
+    }
+}

@@ -1,0 +1,15 @@
+//! ceping (测评): a data pipeline and analytics warehouse for security-assessment
+//! oversight statistics.
+//!
+//! Workbooks are read by [`ingest`] into Arrow batches, committed by [`warehouse`] as Delta
+//! tables, and queried through [`sql`]. See ARCHITECTURE.md for the map.
+
+pub mod cli;
+pub mod error;
+pub mod sql;
+pub mod warehouse;
+
+pub use error::{Error, Result};
+pub mod app;
+pub mod ingest;
+pub mod report;

@@ -1,0 +1,117 @@
+//! Runs SQL text: one or more `;`-separated statements, each printed in the chosen format.
+//! The warehouse is read-only through SQL (no INSERT/UPDATE/DELETE/COPY); only `ingest`
+//! writes it. Session-local `CREATE VIEW` is allowed.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::DFParser;
+
+use super::print::{write_batches, OutputFormat};
+use super::{views, Session};
+use crate::error::{Error, Result};
+use crate::warehouse::schema::{self, TABLES};
+
+/// Runs every statement of `sql` and prints each result.
+pub async fn run_and_print(ctx: &SessionContext, sql: &str, format: OutputFormat, out: Option<&Path>) -> Result<()> {
+    let statements = DFParser::parse_sql(sql).map_err(datafusion::error::DataFusionError::from)?;
+    if statements.is_empty() {
+        return Err(Error::Usage("no SQL statement given".into()));
+    }
+    let last = statements.len() - 1;
+    for (i, statement) in statements.into_iter().enumerate() {
+        let (schema, batches) = run_statement(ctx, statement).await?;
+        // With --out, only the last statement's result goes to the file.
+        let target = if i == last { out } else { None };
+        if schema.fields().is_empty() && batches.iter().all(|b| b.num_rows() == 0) {
+            continue;
+        }
+        write_batches(&schema, &batches, format, target)?;
+    }
+    Ok(())
+}
+
+/// Runs one SQL query and returns its result.
+pub async fn query(ctx: &SessionContext, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let mut statements = DFParser::parse_sql(sql).map_err(datafusion::error::DataFusionError::from)?;
+    match (statements.pop_front(), statements.is_empty()) {
+        (Some(s), true) => run_statement(ctx, s).await,
+        _ => Err(Error::Usage(format!("expected exactly one statement: `{sql}`"))),
+    }
+}
+
+async fn run_statement(ctx: &SessionContext, statement: datafusion::sql::parser::Statement) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let plan = ctx.state().statement_to_plan(statement).await?;
+    SQLOptions::new()
+        .with_allow_ddl(true)
+        .with_allow_dml(false)
+        .with_allow_statements(true)
+        .verify_plan(&plan)
+        .map_err(|e| Error::Usage(format!("{e} (the warehouse is changed only by `ceping ingest`)")))?;
+    let df = ctx.execute_logical_plan(plan).await?;
+    let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+    let batches = df.collect().await?;
+    Ok((schema, batches))
+}
+
+/// A Utf8 batch from rows of strings: for listings that print in any format.
+pub fn string_batch(headers: &[&str], rows: Vec<Vec<String>>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let schema: SchemaRef = Arc::new(Schema::new(headers.iter().map(|h| Field::new(*h, DataType::Utf8, true)).collect::<Vec<_>>()));
+    let columns = (0..headers.len())
+        .map(|i| Arc::new(StringArray::from(rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>())) as _)
+        .collect();
+    Ok((schema.clone(), vec![RecordBatch::try_new(schema, columns)?]))
+}
+
+/// `ceping tables` / `\d`: every table and view with its label and meaning.
+pub fn list_tables() -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let mut rows: Vec<Vec<String>> = TABLES
+        .iter()
+        .map(|t| vec![t.name.to_string(), "table".into(), t.label.to_string(), t.meaning.to_string()])
+        .collect();
+    rows.extend(views().map(|v| vec![v.name.to_string(), "view".into(), String::new(), v.doc()]));
+    string_batch(&["name", "kind", "label", "meaning"], rows)
+}
+
+/// `ceping describe NAME` / `\d NAME`: the columns of a table (from the dictionary) or a
+/// view (from its planned schema, labelled from the dictionary).
+pub async fn describe(session: &Session, name: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    if let Some(def) = schema::table(name) {
+        let rows = def
+            .all_columns()
+            .map(|c| vec![c.name.to_string(), type_name(&c.ty.arrow()), c.label.to_string(), c.meaning.to_string()])
+            .collect();
+        return string_batch(&["column", "type", "label", "meaning"], rows);
+    }
+    if views().any(|v| v.name == name) {
+        let df = session.ctx.table(name).await?;
+        let rows = df
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| {
+                let label = schema::label_of(f.name()).unwrap_or("").to_string();
+                vec![f.name().clone(), type_name(f.data_type()), label, String::new()]
+            })
+            .collect();
+        return string_batch(&["column", "type", "label", "meaning"], rows);
+    }
+    let known: Vec<&str> = TABLES.iter().map(|t| t.name).chain(views().map(|v| v.name)).collect();
+    Err(Error::Usage(format!("no table or view named `{name}`; known: {}", known.join(", "))))
+}
+
+fn type_name(t: &DataType) -> String {
+    match t {
+        DataType::Timestamp(_, _) => "Timestamp".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Prints a listing to stdout as a table.
+pub fn print_listing(listing: (SchemaRef, Vec<RecordBatch>), format: OutputFormat) -> Result<()> {
+    write_batches(&listing.0, &listing.1, format, None)
+}
