@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::array::{Array, AsArray as _};
 
 use super::kind::Context;
 use super::workbook::Workbook;
@@ -69,7 +69,7 @@ pub async fn lookups(wh: &Warehouse) -> Result<Context> {
     for b in &batches {
         let years = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Int32)?;
         let years = years.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
-        let ids = b.column(1).as_string::<i32>();
+        let ids = crate::sql::exec::strings(b.column(1))?;
         for i in 0..b.num_rows() {
             if !years.is_null(i) && !ids.is_null(i) {
                 ctx.planned.insert((years.value(i), ids.value(i).to_string()));
@@ -78,7 +78,7 @@ pub async fn lookups(wh: &Warehouse) -> Result<Context> {
     }
     let (_, batches) = sql::exec::query(&session.ctx, "SELECT assessment_id, system_id FROM assessments").await?;
     for b in &batches {
-        let (a, s) = (b.column(0).as_string::<i32>(), b.column(1).as_string::<i32>());
+        let (a, s) = (crate::sql::exec::strings(b.column(0))?, crate::sql::exec::strings(b.column(1))?);
         for i in 0..b.num_rows() {
             if !a.is_null(i) && !s.is_null(i) {
                 ctx.assessments.insert(a.value(i).to_string(), s.value(i).to_string());

@@ -199,12 +199,19 @@ fn day(y: Option<u32>, m: Option<u32>, d: Option<u32>) -> Option<DateValue> {
 /// `Some(Some(q))` for a recognised quarter, `Some(None)` for a quarter-shaped text with a
 /// bad number (第五季度), `None` when the text is not about quarters.
 fn quarter_text(t: &str) -> Option<Option<DateValue>> {
-    let (year, rest) = match t.find('年') {
-        Some(i) if i == 4 && t[..4].chars().all(|c| c.is_ascii_digit()) => (t[..4].parse::<i32>().ok(), &t[i + '年'.len_utf8()..]),
-        _ if t.len() > 4 && t[..4].chars().all(|c| c.is_ascii_digit()) && t[4..].starts_with(['Q', '-', '第']) => {
-            (t[..4].parse::<i32>().ok(), t[4..].trim_start_matches('-'))
+    let head = t.get(..4).filter(|h| h.chars().all(|c| c.is_ascii_digit()));
+    let (year, rest) = match head {
+        Some(h) => {
+            let after = &t[4..];
+            if let Some(r) = after.strip_prefix('年') {
+                (h.parse::<i32>().ok(), r)
+            } else if after.starts_with(['Q', '-', '第']) {
+                (h.parse::<i32>().ok(), after.trim_start_matches('-'))
+            } else {
+                (None, t)
+            }
         }
-        _ => (None, t),
+        None => (None, t),
     };
     let q = if let Some(n) = rest.strip_prefix('Q') {
         n

@@ -152,8 +152,10 @@ pub fn find_header(kind: &dyn SourceKind, rows: &[Row], merges: Option<&[MergedR
     for (i, top) in rows.iter().enumerate().take(HEADER_SCAN_ROWS) {
         let one = band(fields, top, None, merges);
         let two = rows.get(i + 1).filter(|b| b.index == top.index + 1).map(|b| band(fields, top, Some(b), merges));
+        // A two-row band must name more fields than either of its rows alone.
+        let bottom_alone = rows.get(i + 1).map_or(0, |b| band(fields, b, None, merges).score());
         let chosen = match two {
-            Some(t) if t.score() > one.score() => t,
+            Some(t) if t.score() > one.score() && t.score() > bottom_alone => t,
             _ => one,
         };
         let has_required = fields.iter().enumerate().any(|(fi, f)| f.required && chosen.by_field[fi].is_some());

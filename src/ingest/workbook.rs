@@ -108,7 +108,9 @@ impl Workbook {
             }
             Format::Xls
         } else {
-            let what = if bytes.iter().take(512).all(|b| b.is_ascii()) { "a text file" } else { "an unknown binary file" };
+            let head = &bytes[..bytes.len().min(4096)];
+            let text = std::str::from_utf8(head).is_ok() || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok();
+            let what = if text { "a text file (CSV or similar); open it in Excel or WPS and save it as .xlsx" } else { "an unknown binary file" };
             return Err(Error::workbook(loc, format!("not a workbook: this is {what}; ceping reads .xlsx, .xls and .ods")));
         };
         let corrupt = |e: String| Error::workbook(loc.clone(), format!("cannot open the workbook, it may be corrupt or truncated: {e}"));

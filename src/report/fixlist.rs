@@ -10,7 +10,7 @@ use datafusion::prelude::SessionContext;
 use rust_xlsxwriter::{Color, Format, Workbook};
 
 use crate::error::{Error, Result};
-use crate::sql::exec::query;
+use crate::sql::exec::{query, strings};
 
 struct FixRow {
     sheet: String,
@@ -25,11 +25,11 @@ pub async fn export(ctx: &SessionContext, filter: &str, dir: &Path) -> Result<Ve
     let (_, batches) = query(ctx, &q).await?;
     let mut by_file: BTreeMap<String, Vec<FixRow>> = BTreeMap::new();
     for b in &batches {
-        let file = b.column(0).as_string::<i32>();
-        let sheet = b.column(1).as_string::<i32>();
+        let file = strings(b.column(0))?;
+        let sheet = strings(b.column(1))?;
         let row = b.column(2).as_primitive::<datafusion::arrow::datatypes::Int32Type>();
-        let reason = b.column(3).as_string::<i32>();
-        let raw = b.column(4).as_string::<i32>();
+        let reason = strings(b.column(3))?;
+        let raw = strings(b.column(4))?;
         for i in 0..b.num_rows() {
             let cells: Vec<[String; 2]> = if raw.is_null(i) { Vec::new() } else { serde_json::from_str(raw.value(i)).unwrap_or_default() };
             by_file.entry(file.value(i).to_string()).or_default().push(FixRow {

@@ -58,6 +58,14 @@ async fn run_statement(ctx: &SessionContext, statement: datafusion::sql::parser:
     Ok((schema, batches))
 }
 
+/// A result column as plain strings, whatever string layout the scan produced
+/// (Delta scans give `Utf8View`).
+pub fn strings(col: &datafusion::arrow::array::ArrayRef) -> Result<datafusion::arrow::array::StringArray> {
+    use datafusion::arrow::array::AsArray;
+    let cast = datafusion::arrow::compute::cast(col, &DataType::Utf8)?;
+    Ok(cast.as_string::<i32>().clone())
+}
+
 /// A Utf8 batch from rows of strings: for listings that print in any format.
 pub fn string_batch(headers: &[&str], rows: Vec<Vec<String>>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let schema: SchemaRef = Arc::new(Schema::new(headers.iter().map(|h| Field::new(*h, DataType::Utf8, true)).collect::<Vec<_>>()));

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+
 use datafusion::arrow::datatypes::Int64Type;
 use deltalake::protocol::SaveMode;
 use deltalake::DeltaTable;
@@ -171,7 +172,7 @@ impl Warehouse {
             .await?
             .collect()
             .await?;
-        if let Some(json) = batches.iter().find(|b| b.num_rows() > 0).map(|b| b.column(0).as_string::<i32>().value(0).to_string()) {
+        if let Some(json) = batches.iter().find(|b| b.num_rows() > 0).map(|b| crate::sql::exec::strings(b.column(0)).map(|a| a.value(0).to_string()).unwrap_or_default()) {
             let recorded: TableVersions = serde_json::from_str(&json)
                 .map_err(|e| Error::Usage(format!("ingest_log.table_versions is not valid JSON: {e}")))?;
             versions.extend(recorded);
@@ -235,7 +236,7 @@ impl Warehouse {
         let rows = self
             .query_log(&format!("SELECT file_name FROM log WHERE source_sha256 = '{}' LIMIT 1", sha256.replace('\'', "")))
             .await?;
-        Ok(rows.iter().find(|b| b.num_rows() > 0).map(|b| b.column(0).as_string::<i32>().value(0).to_string()))
+        Ok(rows.iter().find(|b| b.num_rows() > 0).map(|b| crate::sql::exec::strings(b.column(0)).map(|a| a.value(0).to_string()).unwrap_or_default()))
     }
 
     /// The number of plan revisions of a year already loaded.
