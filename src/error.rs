@@ -56,10 +56,16 @@ pub enum Error {
 
 impl Error {
     pub fn delta(table: &str, source: deltalake::DeltaTableError) -> Self {
-        Error::Delta { table: table.to_string(), source }
+        Error::Delta {
+            table: table.to_string(),
+            source,
+        }
     }
 
     pub fn workbook(location: Location, message: impl Into<String>) -> Self {
-        Error::Workbook { location, message: message.into() }
+        Error::Workbook {
+            location,
+            message: message.into(),
+        }
     }
 }

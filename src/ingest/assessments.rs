@@ -12,16 +12,42 @@ pub struct Assessments;
 pub const FIELDS: &[Field] = &[
     Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"]).required(),
     Field::new("department", &["主管部门", "主管单位", "上级主管部门"]).fill_down(FillDown::Always),
-    Field::new("unit", &["预算单位", "单位名称", "被测单位", "预算单位名称"]).fill_down(FillDown::WithoutMergeInfo),
-    Field::new("system", &["系统名称", "信息系统名称", "被测系统名称", "被测系统"]),
+    Field::new(
+        "unit",
+        &["预算单位", "单位名称", "被测单位", "预算单位名称"],
+    )
+    .fill_down(FillDown::WithoutMergeInfo),
+    Field::new(
+        "system",
+        &["系统名称", "信息系统名称", "被测系统名称", "被测系统"],
+    ),
     Field::new("system_id", &["备案编号", "备案号", "系统备案编号"]),
     Field::new("level", &["安全保护等级", "等级", "定级", "保护等级"]),
-    Field::new("assessed_on", &["出具报告日期", "测评日期", "报告日期", "测评完成日期", "测评时间", "报告出具日期"]),
+    Field::new(
+        "assessed_on",
+        &[
+            "出具报告日期",
+            "测评日期",
+            "报告日期",
+            "测评完成日期",
+            "测评时间",
+            "报告出具日期",
+        ],
+    ),
     Field::new("conclusion", &["测评结论", "结论", "测评结果"]),
     Field::new("score", &["得分", "测评得分", "综合得分", "分数"]),
-    Field::new("high_risks", &["高风险", "高风险数", "高风险问题数", "风险数量高", "高"]),
-    Field::new("medium_risks", &["中风险", "中风险数", "中风险问题数", "风险数量中", "中"]),
-    Field::new("low_risks", &["低风险", "低风险数", "低风险问题数", "风险数量低", "低"]),
+    Field::new(
+        "high_risks",
+        &["高风险", "高风险数", "高风险问题数", "风险数量高", "高"],
+    ),
+    Field::new(
+        "medium_risks",
+        &["中风险", "中风险数", "中风险问题数", "风险数量中", "中"],
+    ),
+    Field::new(
+        "low_risks",
+        &["低风险", "低风险数", "低风险问题数", "风险数量低", "低"],
+    ),
     Field::new("fee", &["测评费用", "费用", "测评费", "金额"]),
 ];
 
@@ -58,19 +84,27 @@ impl SourceKind for Assessments {
     }
 
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
-        let assessment_id = row.required_text("assessment_id").map(|s| normalize::filing_number(&s))?;
+        let assessment_id = row
+            .required_text("assessment_id")
+            .map(|s| normalize::filing_number(&s))?;
         let unit = row.text("unit");
         let system = row.text("system");
         let system_id = match (row.text("system_id"), &unit, &system) {
             (Some(f), _, _) => normalize::filing_number(&f),
             (None, Some(u), Some(s)) => normalize::system_key(u, s),
-            (None, _, _) => return Err(row.missing(if unit.is_none() { "unit" } else { "system" })),
+            (None, _, _) => {
+                return Err(row.missing(if unit.is_none() { "unit" } else { "system" }))
+            }
         };
-        let assessed_on = row.date("assessed_on")?.ok_or_else(|| row.missing("assessed_on"))?;
+        let assessed_on = row
+            .date("assessed_on")?
+            .ok_or_else(|| row.missing("assessed_on"))?;
         let year = assessed_on.year();
         let quarter = ((assessed_on.month() - 1) / 3 + 1) as i8;
         let planned = ctx.planned.contains(&(year, system_id.clone()));
-        let department = row.text("department").or_else(|| row.sheet_department.map(str::to_string));
+        let department = row
+            .text("department")
+            .or_else(|| row.sheet_department.map(str::to_string));
         Ok(vec![
             assessment_id.into(),
             system_id.into(),
@@ -82,7 +116,12 @@ impl SourceKind for Assessments {
             year.into(),
             quarter.into(),
             planned.into(),
-            row.vocabulary("conclusion", CONCLUSIONS, "优/良/中/差 or 符合/基本符合/不符合")?.into(),
+            row.vocabulary(
+                "conclusion",
+                CONCLUSIONS,
+                "优/良/中/差 or 符合/基本符合/不符合",
+            )?
+            .into(),
             row.number("score", 0.0..=100.0)?.into(),
             row.count("high_risks")?.into(),
             row.count("medium_risks")?.into(),

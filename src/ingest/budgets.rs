@@ -8,11 +8,23 @@ pub struct Budgets;
 
 pub const FIELDS: &[Field] = &[
     Field::new("department", &["主管部门", "主管单位", "上级主管部门"]).fill_down(FillDown::Always),
-    Field::new("unit", &["预算单位", "单位名称", "预算单位名称"]).required().fill_down(FillDown::WithoutMergeInfo),
-    Field::new("category", &["类别", "经费类别", "预算类别", "项目类别", "费用类别"]).required(),
-    Field::new("requested", &["申报金额", "申报", "申请金额", "预算申报金额", "申报数"]),
+    Field::new("unit", &["预算单位", "单位名称", "预算单位名称"])
+        .required()
+        .fill_down(FillDown::WithoutMergeInfo),
+    Field::new(
+        "category",
+        &["类别", "经费类别", "预算类别", "项目类别", "费用类别"],
+    )
+    .required(),
+    Field::new(
+        "requested",
+        &["申报金额", "申报", "申请金额", "预算申报金额", "申报数"],
+    ),
     Field::new("approved", &["批复金额", "批复", "核定金额", "批复数"]),
-    Field::new("spent", &["实际支出", "支出金额", "已支出", "实际支出金额", "执行金额"]),
+    Field::new(
+        "spent",
+        &["实际支出", "支出金额", "已支出", "实际支出金额", "执行金额"],
+    ),
     Field::new("year", &["预算年度", "年度"]),
 ];
 
@@ -45,15 +57,22 @@ impl SourceKind for Budgets {
 
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
         let unit = row.required_text("unit")?;
-        let category = row.vocabulary("category", CATEGORIES, "测评/整改/安全服务")?.ok_or_else(|| row.missing("category"))?;
+        let category = row
+            .vocabulary("category", CATEGORIES, "测评/整改/安全服务")?
+            .ok_or_else(|| row.missing("category"))?;
         let year = match row.cell("year") {
             Some(_) => row.count("year")?,
             None => ctx.year,
         };
-        let money = |f: &str| row.money(f).map(|m| m.map(Value::Money).unwrap_or(Value::Null));
+        let money = |f: &str| {
+            row.money(f)
+                .map(|m| m.map(Value::Money).unwrap_or(Value::Null))
+        };
         Ok(vec![
             year.into(),
-            row.text("department").or_else(|| row.sheet_department.map(str::to_string)).into(),
+            row.text("department")
+                .or_else(|| row.sheet_department.map(str::to_string))
+                .into(),
             unit.into(),
             category.into(),
             money("requested")?,

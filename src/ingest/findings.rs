@@ -8,20 +8,45 @@ use crate::warehouse::schema::{TableDef, FINDINGS};
 pub struct Findings;
 
 pub const FIELDS: &[Field] = &[
-    Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"]).required().fill_down(FillDown::WithoutMergeInfo),
+    Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"])
+        .required()
+        .fill_down(FillDown::WithoutMergeInfo),
     Field::new("item", &["序号", "问题序号", "编号", "问题编号"]).required(),
     Field::new("risk", &["风险等级", "风险级别", "风险"]),
-    Field::new("category", &["安全类别", "安全类", "控制类", "问题类别", "类别"]),
+    Field::new(
+        "category",
+        &["安全类别", "安全类", "控制类", "问题类别", "类别"],
+    ),
     Field::new("description", &["问题描述", "问题", "存在问题", "问题内容"]),
     Field::new("remedy", &["整改方式", "整改方法", "整改类型"]),
-    Field::new("due_on", &["整改期限", "整改时限", "计划完成时间", "整改截止日期"]),
+    Field::new(
+        "due_on",
+        &["整改期限", "整改时限", "计划完成时间", "整改截止日期"],
+    ),
     Field::new("status", &["整改状态", "整改情况", "状态", "完成情况"]),
-    Field::new("fixed_on", &["完成日期", "整改完成日期", "完成时间", "整改完成时间"]),
+    Field::new(
+        "fixed_on",
+        &["完成日期", "整改完成日期", "完成时间", "整改完成时间"],
+    ),
     Field::new("cost", &["整改费用", "费用", "整改经费", "金额"]),
 ];
 
-const RISKS: &[(&str, &str)] = &[("高", "high"), ("中", "medium"), ("低", "low"), ("high", "high"), ("medium", "medium"), ("low", "low")];
-const REMEDIES: &[(&str, &str)] = &[("即知即改", "immediate"), ("立即", "immediate"), ("immediate", "immediate"), ("系统改造", "renovation"), ("改造", "renovation"), ("renovation", "renovation")];
+const RISKS: &[(&str, &str)] = &[
+    ("高", "high"),
+    ("中", "medium"),
+    ("低", "low"),
+    ("high", "high"),
+    ("medium", "medium"),
+    ("low", "low"),
+];
+const REMEDIES: &[(&str, &str)] = &[
+    ("即知即改", "immediate"),
+    ("立即", "immediate"),
+    ("immediate", "immediate"),
+    ("系统改造", "renovation"),
+    ("改造", "renovation"),
+    ("renovation", "renovation"),
+];
 const STATUSES: &[(&str, &str)] = &[
     ("未整改", "open"),
     ("未完成", "open"),
@@ -63,7 +88,14 @@ impl SourceKind for Findings {
             None => "open",
         };
         if status == "fixed" && fixed_on.is_none() && row.has("fixed_on") {
-            return Err(RowError::new(Some(row.header("fixed_on")), None, format!("column {}: missing for a fixed finding", row.header("fixed_on"))));
+            return Err(RowError::new(
+                Some(row.header("fixed_on")),
+                None,
+                format!(
+                    "column {}: missing for a fixed finding",
+                    row.header("fixed_on")
+                ),
+            ));
         }
         let fixed_on = if status == "fixed" { fixed_on } else { None };
         let system_id = ctx.assessments.get(&assessment_id).cloned();
@@ -74,7 +106,8 @@ impl SourceKind for Findings {
             row.vocabulary("risk", RISKS, "高/中/低风险")?.into(),
             row.text("category").into(),
             row.text("description").into(),
-            row.vocabulary("remedy", REMEDIES, "即知即改/系统改造")?.into(),
+            row.vocabulary("remedy", REMEDIES, "即知即改/系统改造")?
+                .into(),
             row.date("due_on")?.into(),
             status.into(),
             fixed_on.into(),

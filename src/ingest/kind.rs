@@ -29,7 +29,12 @@ pub enum FillDown {
 
 impl Field {
     pub const fn new(name: &'static str, synonyms: &'static [&'static str]) -> Self {
-        Field { name, synonyms, required: false, fill_down: FillDown::Never }
+        Field {
+            name,
+            synonyms,
+            required: false,
+            fill_down: FillDown::Never,
+        }
     }
     pub const fn required(mut self) -> Self {
         self.required = true;
@@ -72,13 +77,25 @@ pub trait SourceKind: Sync {
 
 /// Every source kind. `--kind` help, detection and the table list derive from this.
 pub fn kinds() -> &'static [&'static dyn SourceKind] {
-    &[&super::plan::Plan, &super::assessments::Assessments, &super::findings::Findings, &super::budgets::Budgets]
+    &[
+        &super::plan::Plan,
+        &super::assessments::Assessments,
+        &super::findings::Findings,
+        &super::budgets::Budgets,
+    ]
 }
 
 pub fn kind_by_name(name: &str) -> Option<&'static dyn SourceKind> {
-    kinds().iter().copied().find(|k| k.name() == name || k.table().name == name)
+    kinds()
+        .iter()
+        .copied()
+        .find(|k| k.name() == name || k.table().name == name)
 }
 
 pub fn kind_names() -> String {
-    kinds().iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+    kinds()
+        .iter()
+        .map(|k| k.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

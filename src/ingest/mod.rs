@@ -24,7 +24,10 @@ use crate::error::{Error, Location, Result};
 use crate::warehouse::schema::REJECTS;
 use kind::{kind_by_name, kind_names, kinds, Context, SourceKind};
 use row::{FieldRow, TableBuilder, Value};
-use sheet::{department_from_sheet_name, find_header, find_money_unit, find_year, HeaderBand, Skip, Walker, HEADER_SCAN_ROWS};
+use sheet::{
+    department_from_sheet_name, find_header, find_money_unit, find_year, HeaderBand, Skip, Walker,
+    HEADER_SCAN_ROWS,
+};
 use workbook::{MergedRegion, Row, Workbook};
 
 /// Flags that override detection.
@@ -107,26 +110,64 @@ fn sample(wb: &mut Workbook) -> Result<Vec<(String, Vec<Row>)>> {
 }
 
 fn title_text(rows: &[Row], header_at: Option<usize>) -> String {
-    rows.iter().take(header_at.unwrap_or(3)).flat_map(|r| r.cells.iter().map(|(_, c)| c.display())).collect::<Vec<_>>().join(" ")
+    rows.iter()
+        .take(header_at.unwrap_or(3))
+        .flat_map(|r| r.cells.iter().map(|(_, c)| c.display()))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Picks the kind: `--kind`, else the kind whose headers match best, with a bonus for its
 /// words in the title rows or the file name.
-pub fn detect_kind(file_name: &str, samples: &[(String, Vec<Row>)], forced: Option<&str>) -> Result<&'static dyn SourceKind> {
-    let loc = Location { file: file_name.to_string(), ..Default::default() };
+pub fn detect_kind(
+    file_name: &str,
+    samples: &[(String, Vec<Row>)],
+    forced: Option<&str>,
+) -> Result<&'static dyn SourceKind> {
+    let loc = Location {
+        file: file_name.to_string(),
+        ..Default::default()
+    };
     if let Some(name) = forced {
-        return kind_by_name(name).ok_or_else(|| Error::Usage(format!("unknown kind `{name}`; expected one of {}", kind_names())));
+        return kind_by_name(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown kind `{name}`; expected one of {}",
+                kind_names()
+            ))
+        });
     }
     let mut scored: Vec<(usize, &'static dyn SourceKind)> = kinds()
         .iter()
         .map(|k| {
-            let header = samples.iter().filter_map(|(_, rows)| find_header(*k, rows, None).map(|(_, b)| b.score())).max().unwrap_or(0);
-            let titles: String = samples.iter().map(|(_, rows)| title_text(rows, None)).collect::<Vec<_>>().join(" ");
-            let words = k.keywords().iter().any(|w| file_name.contains(w) || titles.contains(w));
-            (if header == 0 { 0 } else { header * 2 + usize::from(words) * 3 }, *k)
+            // A kind counts only where a sheet has all its required columns.
+            let found: Vec<(usize, HeaderBand)> = samples
+                .iter()
+                .filter_map(|(_, rows)| {
+                    find_header(*k, rows, None).filter(|(_, b)| has_all_required(*k, b))
+                })
+                .collect();
+            let header = found.iter().map(|(_, b)| b.score()).max().unwrap_or(0);
+            let titles: String = samples
+                .iter()
+                .zip(&found)
+                .map(|((_, rows), (at, _))| title_text(rows, Some(*at)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let words = k
+                .keywords()
+                .iter()
+                .any(|w| file_name.contains(w) || titles.contains(w));
+            (
+                if header == 0 {
+                    0
+                } else {
+                    header * 2 + usize::from(words) * 3
+                },
+                *k,
+            )
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0));
+    scored.sort_by_key(|s| std::cmp::Reverse(s.0));
     match scored.as_slice() {
         [(best, k), (second, _), ..] if *best > 0 && best > second => Ok(*k),
         [(best, _), ..] if *best == 0 => Err(Error::workbook(
@@ -137,25 +178,68 @@ pub fn detect_kind(file_name: &str, samples: &[(String, Vec<Row>)], forced: Opti
     }
 }
 
+fn has_all_required(kind: &dyn SourceKind, band: &HeaderBand) -> bool {
+    kind.fields()
+        .iter()
+        .zip(&band.by_field)
+        .all(|(f, m)| !f.required || m.is_some())
+}
+
 /// Reads a whole file into Arrow rows and rejects, writing nothing. `progress` is called
 /// with the running count of rows read.
-pub fn read_file(path: &Path, opts: &Options, ctx_base: &Context, progress: &(dyn Fn(u64) + Sync)) -> Result<Parsed> {
+pub fn read_file(
+    path: &Path,
+    opts: &Options,
+    ctx_base: &Context,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Parsed> {
     let mut wb = Workbook::open(path)?;
     read_workbook(&mut wb, opts, ctx_base, progress)
 }
 
-pub fn read_workbook(wb: &mut Workbook, opts: &Options, ctx_base: &Context, progress: &(dyn Fn(u64) + Sync)) -> Result<Parsed> {
-    let file_loc = Location { file: wb.name.clone(), ..Default::default() };
+pub fn read_workbook(
+    wb: &mut Workbook,
+    opts: &Options,
+    ctx_base: &Context,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Parsed> {
+    let file_loc = Location {
+        file: wb.name.clone(),
+        ..Default::default()
+    };
     let samples = sample(wb)?;
     if samples.iter().all(|(_, rows)| rows.is_empty()) {
-        return Err(Error::workbook(file_loc, "the workbook is empty: no sheet has any cell"));
+        return Err(Error::workbook(
+            file_loc,
+            "the workbook is empty: no sheet has any cell",
+        ));
     }
     let kind = detect_kind(&wb.name, &samples, opts.kind.as_deref())?;
-    let year = opts.year.or_else(|| samples.iter().find_map(|(_, rows)| find_year(&title_text(rows, find_header(kind, rows, None).map(|(i, _)| i))))).or_else(|| find_year(&wb.name));
+    let year = opts
+        .year
+        .or_else(|| {
+            samples.iter().find_map(|(_, rows)| {
+                find_year(&title_text(
+                    rows,
+                    find_header(kind, rows, None).map(|(i, _)| i),
+                ))
+            })
+        })
+        .or_else(|| find_year(&wb.name));
     if kind.needs_year() && year.is_none() {
-        return Err(Error::workbook(file_loc, format!("cannot tell the year of this {} workbook from its title or file name; pass --year", kind.name())));
+        return Err(Error::workbook(
+            file_loc,
+            format!(
+                "cannot tell the year of this {} workbook from its title or file name; pass --year",
+                kind.name()
+            ),
+        ));
     }
-    let ctx = Context { year, revision: opts.revision, ..ctx_base.clone() };
+    let ctx = Context {
+        year,
+        revision: opts.revision,
+        ..ctx_base.clone()
+    };
 
     let mut rows_out = TableBuilder::new(kind.table());
     let mut sheets = Vec::new();
@@ -180,7 +264,12 @@ pub fn read_workbook(wb: &mut Workbook, opts: &Options, ctx_base: &Context, prog
                 wb.for_each_row(&name, |r| {
                     chunk.push(r);
                     if chunk.len() == CHUNK {
-                        closed = tx.send(Message::Rows(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))).is_err();
+                        closed = tx
+                            .send(Message::Rows(std::mem::replace(
+                                &mut chunk,
+                                Vec::with_capacity(CHUNK),
+                            )))
+                            .is_err();
                     }
                     !closed
                 })?;
@@ -190,7 +279,15 @@ pub fn read_workbook(wb: &mut Workbook, opts: &Options, ctx_base: &Context, prog
             }
             Ok(())
         });
-        let mut sink = Sink { kind, ctx: &ctx, is_1904, file: &file, sha: &sha, out: &mut rows_out, rejects: &mut rejects };
+        let mut sink = Sink {
+            kind,
+            ctx: &ctx,
+            is_1904,
+            file: &file,
+            sha: &sha,
+            out: &mut rows_out,
+            rejects: &mut rejects,
+        };
         let mut state: Option<SheetState> = None;
         for msg in rx {
             match msg {
@@ -213,7 +310,9 @@ pub fn read_workbook(wb: &mut Workbook, opts: &Options, ctx_base: &Context, prog
         if let Some(s) = state.take() {
             sheets.push(s.finish(&mut sink));
         }
-        reader.join().map_err(|_| Error::Usage("the workbook reader thread failed".into()))?
+        reader
+            .join()
+            .map_err(|_| Error::Usage("the workbook reader thread failed".into()))?
     })?;
 
     if sheets.iter().all(|s| s.band.is_none()) {
@@ -222,7 +321,15 @@ pub fn read_workbook(wb: &mut Workbook, opts: &Options, ctx_base: &Context, prog
             format!("no sheet has a {} header row in its first {HEADER_SCAN_ROWS} rows; check it with `ceping inspect`", kind.name()),
         ));
     }
-    Ok(Parsed { workbook_name: file, sha256: sha, kind, year, sheets, rows: rows_out.finish()?, rejects })
+    Ok(Parsed {
+        workbook_name: file,
+        sha256: sha,
+        kind,
+        year,
+        sheets,
+        rows: rows_out.finish()?,
+        rejects,
+    })
 }
 
 const CHUNK: usize = 2048;
@@ -262,7 +369,11 @@ struct Sink<'a> {
 impl SheetState {
     fn new(name: String, merges: Option<Vec<MergedRegion>>) -> Self {
         SheetState {
-            report: SheetReport { sheet: name, merged_regions: merges.as_ref().map_or(0, |m| m.len()), ..Default::default() },
+            report: SheetReport {
+                sheet: name,
+                merged_regions: merges.as_ref().map_or(0, |m| m.len()),
+                ..Default::default()
+            },
             merges,
             phase: Phase::Head(Vec::new()),
             money_unit: None,
@@ -284,18 +395,28 @@ impl SheetState {
 
     /// Chooses the header band among the buffered rows; rows above it are titles.
     fn decide(&mut self, sink: &mut Sink<'_>) {
-        let Phase::Head(head) = std::mem::replace(&mut self.phase, Phase::Ignored(0)) else { return };
+        let Phase::Head(head) = std::mem::replace(&mut self.phase, Phase::Ignored(0)) else {
+            return;
+        };
         let Some((at, band)) = find_header(sink.kind, &head, self.merges.as_deref()) else {
             self.report.ignored = Some(if head.is_empty() {
                 "empty sheet".to_string()
             } else {
-                format!("no {} header row in its first {HEADER_SCAN_ROWS} rows", sink.kind.name())
+                format!(
+                    "no {} header row in its first {HEADER_SCAN_ROWS} rows",
+                    sink.kind.name()
+                )
             });
             self.phase = Phase::Ignored(head.len() as u64);
             return;
         };
         self.money_unit = find_money_unit(&title_text(&head, Some(at)));
-        let has_department = sink.kind.fields().iter().zip(&band.by_field).any(|(f, m)| f.name == "department" && m.is_some());
+        let has_department = sink
+            .kind
+            .fields()
+            .iter()
+            .zip(&band.by_field)
+            .any(|(f, m)| f.name == "department" && m.is_some());
         if !has_department {
             self.report.department = department_from_sheet_name(&self.report.sheet);
         }
@@ -310,7 +431,9 @@ impl SheetState {
     }
 
     fn data(&mut self, r: Row, sink: &mut Sink<'_>) {
-        let Phase::Walking(walker) = &mut self.phase else { return };
+        let Phase::Walking(walker) = &mut self.phase else {
+            return;
+        };
         let Some(data) = walker.push(&r) else { return };
         let field_row = FieldRow {
             fields: sink.kind.fields(),
@@ -322,12 +445,24 @@ impl SheetState {
         };
         match sink.kind.map_row(&field_row, sink.ctx) {
             Ok(mut values) => {
-                values.extend(lineage(sink.file, sink.sha, &self.report.sheet, data.number));
+                values.extend(lineage(
+                    sink.file,
+                    sink.sha,
+                    &self.report.sheet,
+                    data.number,
+                ));
                 sink.out.push(values);
                 self.report.loaded += 1;
             }
             Err(e) => {
-                sink.rejects.push(Reject { sheet: self.report.sheet.clone(), row: data.number, column: e.column, value: e.value, reason: e.reason, raw: data.raw });
+                sink.rejects.push(Reject {
+                    sheet: self.report.sheet.clone(),
+                    row: data.number,
+                    column: e.column,
+                    value: e.value,
+                    reason: e.reason,
+                    raw: data.raw,
+                });
                 self.report.rejected += 1;
             }
         }
@@ -352,15 +487,27 @@ impl SheetState {
 }
 
 fn lineage(file: &str, sha: &str, sheet: &str, row: u32) -> [Value; 4] {
-    [Value::Str(file.to_string()), Value::Str(sha.to_string()), Value::Str(sheet.to_string()), Value::I32(row as i32)]
+    [
+        Value::Str(file.to_string()),
+        Value::Str(sha.to_string()),
+        Value::Str(sheet.to_string()),
+        Value::I32(row as i32),
+    ]
 }
 
 /// The rejects as a `rejects` batch.
 pub fn rejects_batch(kind: &str, file: &str, sha: &str, rejects: &[Reject]) -> Result<RecordBatch> {
     let mut b = TableBuilder::new(&REJECTS);
     for r in rejects {
-        let raw = serde_json::to_string(&r.raw.iter().map(|(h, v)| [h, v]).collect::<Vec<_>>()).expect("strings serialise");
-        let mut values = vec![Value::Str(kind.to_string()), r.column.clone().into(), r.value.clone().into(), Value::Str(r.reason.clone()), Value::Str(raw)];
+        let raw = serde_json::to_string(&r.raw.iter().map(|(h, v)| [h, v]).collect::<Vec<_>>())
+            .expect("strings serialise");
+        let mut values = vec![
+            Value::Str(kind.to_string()),
+            r.column.clone().into(),
+            r.value.clone().into(),
+            Value::Str(r.reason.clone()),
+            Value::Str(raw),
+        ];
         values.extend(lineage(file, sha, &r.sheet, r.row));
         b.push(values);
     }

@@ -37,7 +37,10 @@ fn is_cjk(c: char) -> bool {
 /// trailing colons, and without a unit in parentheses, which is returned apart:
 /// `申报金额（万元）` → (`申报金额`, Some(`万元`)).
 pub fn header_key(raw: &str) -> (String, Option<String>) {
-    let t: String = text(raw).chars().filter(|c| !c.is_whitespace() && *c != '*' && *c != ':').collect();
+    let t: String = text(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '*' && *c != ':')
+        .collect();
     if let Some(open) = t.rfind('(') {
         if t.ends_with(')') && open > 0 {
             let unit = t[open + 1..t.len() - 1].to_string();
@@ -50,7 +53,18 @@ pub fn header_key(raw: &str) -> (String, Option<String>) {
 }
 
 const CN_DIGITS: &[(char, u32)] = &[
-    ('零', 0), ('〇', 0), ('一', 1), ('二', 2), ('两', 2), ('三', 3), ('四', 4), ('五', 5), ('六', 6), ('七', 7), ('八', 8), ('九', 9),
+    ('零', 0),
+    ('〇', 0),
+    ('一', 1),
+    ('二', 2),
+    ('两', 2),
+    ('三', 3),
+    ('四', 4),
+    ('五', 5),
+    ('六', 6),
+    ('七', 7),
+    ('八', 8),
+    ('九', 9),
 ];
 
 fn cn_digit(c: char) -> Option<u32> {
@@ -90,7 +104,9 @@ pub fn level(raw: &str) -> Result<i8, String> {
     }
     let s = s.split('(').next().unwrap_or(s);
     let s = s.trim_end_matches("级").trim_end_matches(".0");
-    small_number(s).and_then(|v| in_level_range(v as i64)).ok_or_else(bad)
+    small_number(s)
+        .and_then(|v| in_level_range(v as i64))
+        .ok_or_else(bad)
 }
 
 fn in_level_range(v: i64) -> Option<i8> {
@@ -101,7 +117,14 @@ fn sag_level(t: &str) -> Option<i64> {
     let start = t.find('S')?;
     let rest = &t[start..];
     let b = rest.as_bytes();
-    if b.len() >= 6 && b[0] == b'S' && b[2] == b'A' && b[4] == b'G' && b[1].is_ascii_digit() && b[3].is_ascii_digit() && b[5].is_ascii_digit() {
+    if b.len() >= 6
+        && b[0] == b'S'
+        && b[2] == b'A'
+        && b[4] == b'G'
+        && b[1].is_ascii_digit()
+        && b[3].is_ascii_digit()
+        && b[5].is_ascii_digit()
+    {
         return Some((b[5] - b'0') as i64);
     }
     None
@@ -147,7 +170,17 @@ pub fn date32(d: NaiveDate) -> i32 {
 /// `2019年3月5日`, `2019.3`, `2019年3月`, `2019-03`, `2019年第一季度`, `2019年一季度`,
 /// `2019Q1`, `一季度`, `第1季度`, `Q1`. Impossible days (2019-02-30) and months are errors.
 pub fn date_text(raw: &str) -> Result<DateValue, String> {
-    let t: String = text(raw).chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    // A time of day after the date (`2019-03-05 00:00:00`, `2019-03-05T10:00`) is dropped.
+    let normalised = text(raw);
+    let without_time = match normalised.find([' ', 'T']) {
+        Some(i) if normalised[i..].contains(':') => &normalised[..i],
+        _ => normalised.as_str(),
+    };
+    let t: String = without_time
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     let bad = |why: &str| format!("{raw:?} is not a date{why} ({DATE_EXPECTED})");
     if t.is_empty() {
         return Err(bad(""));
@@ -156,15 +189,12 @@ pub fn date_text(raw: &str) -> Result<DateValue, String> {
     if let Some(q) = quarter_text(&t) {
         return q.ok_or_else(|| bad(": no such quarter"));
     }
-    // Year-month-day with a time part dropped (`2019-03-05 00:00:00`, `2019-03-05T10:00`).
-    let date_part = t.split(['T']).next().unwrap_or(&t);
-    let date_part = if date_part.len() > 10 && date_part.as_bytes().get(10).is_some_and(|b| b.is_ascii_digit()) {
-        date_part
-    } else {
-        date_part.get(..date_part.len().min(10)).unwrap_or(date_part)
-    };
+    let date_part = t.as_str();
     let cleaned = date_part.trim_end_matches('日').trim_end_matches('号');
-    let parts: Vec<&str> = cleaned.split(['-', '/', '.', '年', '月']).filter(|p| !p.is_empty()).collect();
+    let parts: Vec<&str> = cleaned
+        .split(['-', '/', '.', '年', '月'])
+        .filter(|p| !p.is_empty())
+        .collect();
     let all_digits = parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()));
     if !all_digits {
         return Err(bad(""));
@@ -175,7 +205,9 @@ pub fn date_text(raw: &str) -> Result<DateValue, String> {
             let (y, m, d) = (num(&ymd[..4]), num(&ymd[4..6]), num(&ymd[6..]));
             day(y, m, d).ok_or_else(|| bad(": no such day"))
         }
-        [y, m, d] if y.len() == 4 => day(num(y), num(m), num(d)).ok_or_else(|| bad(": no such day")),
+        [y, m, d] if y.len() == 4 => {
+            day(num(y), num(m), num(d)).ok_or_else(|| bad(": no such day"))
+        }
         [y, m] if y.len() == 4 && m.len() <= 2 => {
             let (y, m) = (num(y).unwrap_or(0) as i32, num(m).unwrap_or(0));
             if (1..=12).contains(&m) && (1900..=2100).contains(&y) {
@@ -216,11 +248,17 @@ fn quarter_text(t: &str) -> Option<Option<DateValue>> {
     let q = if let Some(n) = rest.strip_prefix('Q') {
         n
     } else if rest.ends_with("季度") || rest.ends_with('季') {
-        rest.trim_start_matches('第').trim_end_matches("季度").trim_end_matches('季')
+        rest.trim_start_matches('第')
+            .trim_end_matches("季度")
+            .trim_end_matches('季')
     } else {
         return None;
     };
-    Some(small_number(q).filter(|q| (1..=4).contains(q)).map(|quarter| DateValue::Quarter { year, quarter }))
+    Some(
+        small_number(q)
+            .filter(|q| (1..=4).contains(q))
+            .map(|quarter| DateValue::Quarter { year, quarter }),
+    )
 }
 
 /// An Excel serial day number (1900 system, with Lotus's phantom 1900-02-29, or the 1904
@@ -231,7 +269,8 @@ pub fn excel_serial(serial: f64, is_1904: bool) -> Option<NaiveDate> {
     }
     let days = serial.floor() as i64;
     if is_1904 {
-        return NaiveDate::from_ymd_opt(1904, 1, 1)?.checked_add_signed(chrono::Duration::days(days));
+        return NaiveDate::from_ymd_opt(1904, 1, 1)?
+            .checked_add_signed(chrono::Duration::days(days));
     }
     // Serial 60 is the non-existent 1900-02-29; serials after it are one day ahead.
     let base = NaiveDate::from_ymd_opt(1899, 12, 31)?;
@@ -248,14 +287,21 @@ pub fn date_number(v: f64, is_1904: bool) -> Result<DateValue, String> {
     if (1990.0..2101.0).contains(&v) {
         let year = v.trunc() as i32;
         let frac = ((v - v.trunc()) * 100.0).round() as u32;
-        let month = if frac % 10 == 0 && frac != 10 { frac / 10 } else { frac };
+        let month = if frac % 10 == 0 && frac != 10 {
+            frac / 10
+        } else {
+            frac
+        };
         return if (1..=12).contains(&month) {
             Ok(DateValue::Month { year, month })
         } else {
             Err(format!("{v} is not a date ({DATE_EXPECTED})"))
         };
     }
-    excel_serial(v, is_1904).filter(|d| (1900..=2100).contains(&d.year())).map(DateValue::Day).ok_or_else(|| format!("{v} is not a date serial ({DATE_EXPECTED})"))
+    excel_serial(v, is_1904)
+        .filter(|d| (1900..=2100).contains(&d.year()))
+        .map(DateValue::Day)
+        .ok_or_else(|| format!("{v} is not a date serial ({DATE_EXPECTED})"))
 }
 
 /// Multiplier of a money column's unit: `万元` → 10⁴ yuan, `元` → 1.
@@ -274,8 +320,13 @@ pub fn money_unit(unit: Option<&str>) -> Option<u32> {
 /// `1.28万` or `1.28` in a 万元 column (`shift` = 4): exact decimal arithmetic, rounded
 /// half away from zero to the fen only when the source has more digits than fen.
 pub fn money_text(raw: &str, shift: u32) -> Result<i128, String> {
-    let t: String = text(raw).chars().filter(|c| !c.is_whitespace() && *c != ',' && *c != '，').collect();
-    let bad = || format!("{raw:?} is not an amount (expected a number such as 12800, 12,800.00 or 1.28万)");
+    let t: String = text(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
+        .collect();
+    let bad = || {
+        format!("{raw:?} is not an amount (expected a number such as 12800, 12,800.00 or 1.28万)")
+    };
     let mut s = t.trim_start_matches(['¥', '￥']).trim_start_matches("RMB");
     let mut shift = shift;
     for (suffix, sh) in [("万元", 4), ("万", 4), ("元", 0)] {
@@ -293,7 +344,10 @@ pub fn money_text(raw: &str, shift: u32) -> Result<i128, String> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(bad());
     }
-    if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) || int_part.len() > 16 {
+    if !int_part.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
+        || int_part.len() > 16
+    {
         return Err(bad());
     }
     // value = int.frac × 10^shift, in fen = × 10^(shift + 2).
@@ -335,14 +389,19 @@ pub fn count_text(raw: &str) -> Result<i32, String> {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_digit()) && s.len() <= 9 {
         return s.parse().map_err(|_| format!("{raw:?} is not a count"));
     }
-    small_number(s).map(|v| v as i32).ok_or_else(|| format!("{raw:?} is not a whole count (expected 0, 1, 2, …)"))
+    small_number(s)
+        .map(|v| v as i32)
+        .ok_or_else(|| format!("{raw:?} is not a whole count (expected 0, 1, 2, …)"))
 }
 
 pub fn count_number(v: f64) -> Result<i32, String> {
     if v.fract() == 0.0 && (0.0..1e9).contains(&v) {
         Ok(v as i32)
     } else {
-        Err(format!("{} is not a whole count (expected 0, 1, 2, …)", number_text(v)))
+        Err(format!(
+            "{} is not a whole count (expected 0, 1, 2, …)",
+            number_text(v)
+        ))
     }
 }
 
@@ -353,12 +412,25 @@ pub fn system_key(unit: &str, system: &str) -> String {
 
 /// A name for matching: normalised, without spaces or punctuation, ASCII lowercased.
 pub fn name_key(name: &str) -> String {
-    text(name).chars().filter(|c| c.is_alphanumeric() || is_cjk(*c) && !c.is_ascii_punctuation() && !"（）()《》【】“”\"'、，。·".contains(*c)).collect::<String>().to_lowercase()
+    text(name)
+        .chars()
+        .filter(|c| {
+            c.is_alphanumeric()
+                || is_cjk(*c)
+                    && !c.is_ascii_punctuation()
+                    && !"（）()《》【】“”\"'、，。·".contains(*c)
+        })
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// A filing number (备案编号): normalised, spaces removed, upper-case.
 pub fn filing_number(raw: &str) -> String {
-    text(raw).chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase()
+    text(raw)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
 }
 
 #[cfg(test)]
@@ -380,21 +452,42 @@ mod tests {
 
     #[test]
     fn header_key_splits_off_the_unit() {
-        assert_eq!(header_key("申报金额（万元）"), ("申报金额".into(), Some("万元".into())));
+        assert_eq!(
+            header_key("申报金额（万元）"),
+            ("申报金额".into(), Some("万元".into()))
+        );
         assert_eq!(header_key("* 系统 名称\n"), ("系统名称".into(), None));
-        assert_eq!(header_key("金额(单位:元)"), ("金额".into(), Some("元".into())));
+        assert_eq!(
+            header_key("金额(单位:元)"),
+            ("金额".into(), Some("元".into()))
+        );
     }
 
     #[test]
     fn levels_in_every_written_form() {
-        for (raw, want) in [("3", 3), ("3级", 3), ("三级", 3), ("第三级", 3), ("S3A3G3", 3), ("s2a2g2", 2), ("第二级（S2A1G2）", 2), ("等保三级", 3), ("４", 4), ("3.0", 3), ("第五级", 5)] {
+        for (raw, want) in [
+            ("3", 3),
+            ("3级", 3),
+            ("三级", 3),
+            ("第三级", 3),
+            ("S3A3G3", 3),
+            ("s2a2g2", 2),
+            ("第二级（S2A1G2）", 2),
+            ("等保三级", 3),
+            ("４", 4),
+            ("3.0", 3),
+            ("第五级", 5),
+        ] {
             assert_eq!(level(raw), Ok(want), "{raw}");
         }
     }
 
     #[test]
     fn bad_levels_say_what_was_expected() {
-        assert_eq!(level("五六级").unwrap_err(), format!("\"五六级\" is not a protection level ({LEVEL_EXPECTED})"));
+        assert_eq!(
+            level("五六级").unwrap_err(),
+            format!("\"五六级\" is not a protection level ({LEVEL_EXPECTED})")
+        );
         assert!(level("6").is_err());
         assert!(level("0级").is_err());
         assert!(level("高").is_err());
@@ -409,31 +502,105 @@ mod tests {
         assert_eq!(date_text("２０１９年３月５日"), Ok(ymd(2019, 3, 5)));
         assert_eq!(date_text("20190305"), Ok(ymd(2019, 3, 5)));
         assert_eq!(date_text("2019-03-05 00:00:00"), Ok(ymd(2019, 3, 5)));
-        assert_eq!(date_text("2019.3"), Ok(DateValue::Month { year: 2019, month: 3 }));
-        assert_eq!(date_text("2019年3月"), Ok(DateValue::Month { year: 2019, month: 3 }));
-        assert_eq!(date_text("2019年第一季度"), Ok(DateValue::Quarter { year: Some(2019), quarter: 1 }));
-        assert_eq!(date_text("2019年三季度"), Ok(DateValue::Quarter { year: Some(2019), quarter: 3 }));
-        assert_eq!(date_text("一季度"), Ok(DateValue::Quarter { year: None, quarter: 1 }));
-        assert_eq!(date_text("第4季度"), Ok(DateValue::Quarter { year: None, quarter: 4 }));
-        assert_eq!(date_text("2019Q2"), Ok(DateValue::Quarter { year: Some(2019), quarter: 2 }));
+        assert_eq!(
+            date_text("2019.3"),
+            Ok(DateValue::Month {
+                year: 2019,
+                month: 3
+            })
+        );
+        assert_eq!(
+            date_text("2019年3月"),
+            Ok(DateValue::Month {
+                year: 2019,
+                month: 3
+            })
+        );
+        assert_eq!(
+            date_text("2019年第一季度"),
+            Ok(DateValue::Quarter {
+                year: Some(2019),
+                quarter: 1
+            })
+        );
+        assert_eq!(
+            date_text("2019年三季度"),
+            Ok(DateValue::Quarter {
+                year: Some(2019),
+                quarter: 3
+            })
+        );
+        assert_eq!(
+            date_text("一季度"),
+            Ok(DateValue::Quarter {
+                year: None,
+                quarter: 1
+            })
+        );
+        assert_eq!(
+            date_text("第4季度"),
+            Ok(DateValue::Quarter {
+                year: None,
+                quarter: 4
+            })
+        );
+        assert_eq!(
+            date_text("2019Q2"),
+            Ok(DateValue::Quarter {
+                year: Some(2019),
+                quarter: 2
+            })
+        );
     }
 
     #[test]
     fn impossible_dates_are_errors() {
-        for raw in ["2019-14-02", "2019-02-30", "2019年13月", "第五季度", "明年", "2019-3-5-1", "1800-01-01"] {
+        for raw in [
+            "2019-14-02",
+            "2019-02-30",
+            "2019年13月",
+            "第五季度",
+            "明年",
+            "2019-3-5-1",
+            "1800-01-01",
+        ] {
             assert!(date_text(raw).is_err(), "{raw}");
         }
     }
 
     #[test]
     fn excel_serials_in_both_date_systems() {
-        assert_eq!(excel_serial(43529.0, false), NaiveDate::from_ymd_opt(2019, 3, 5));
-        assert_eq!(excel_serial(42067.0, true), NaiveDate::from_ymd_opt(2019, 3, 5));
-        assert_eq!(excel_serial(59.0, false), NaiveDate::from_ymd_opt(1900, 2, 28));
-        assert_eq!(excel_serial(61.0, false), NaiveDate::from_ymd_opt(1900, 3, 1));
+        assert_eq!(
+            excel_serial(43529.0, false),
+            NaiveDate::from_ymd_opt(2019, 3, 5)
+        );
+        assert_eq!(
+            excel_serial(42067.0, true),
+            NaiveDate::from_ymd_opt(2019, 3, 5)
+        );
+        assert_eq!(
+            excel_serial(59.0, false),
+            NaiveDate::from_ymd_opt(1900, 2, 28)
+        );
+        assert_eq!(
+            excel_serial(61.0, false),
+            NaiveDate::from_ymd_opt(1900, 3, 1)
+        );
         assert_eq!(excel_serial(60.0, false), None, "the phantom 1900-02-29");
-        assert_eq!(date_number(2019.3, false), Ok(DateValue::Month { year: 2019, month: 3 }));
-        assert_eq!(date_number(2019.11, false), Ok(DateValue::Month { year: 2019, month: 11 }));
+        assert_eq!(
+            date_number(2019.3, false),
+            Ok(DateValue::Month {
+                year: 2019,
+                month: 3
+            })
+        );
+        assert_eq!(
+            date_number(2019.11, false),
+            Ok(DateValue::Month {
+                year: 2019,
+                month: 11
+            })
+        );
     }
 
     #[test]
@@ -444,7 +611,11 @@ mod tests {
         assert_eq!(money_text("￥3,500", 0), Ok(350_000));
         assert_eq!(money_text("0.1", 0), Ok(10));
         assert_eq!(money_text("12.345", 0), Ok(1235));
-        assert_eq!(money_text("3500元", 4), Ok(350_000), "a unit in the cell wins over the header's");
+        assert_eq!(
+            money_text("3500元", 4),
+            Ok(350_000),
+            "a unit in the cell wins over the header's"
+        );
         assert_eq!(money_text("-5", 0), Ok(-500));
         assert!(money_text("待定", 0).is_err());
         assert!(money_text("约1万", 0).is_err());
@@ -465,7 +636,10 @@ mod tests {
 
     #[test]
     fn system_keys_ignore_spacing_and_punctuation() {
-        assert_eq!(system_key("市 教委", "OA（办公）系统"), system_key("市教委", "oa(办公)系统"));
+        assert_eq!(
+            system_key("市 教委", "OA（办公）系统"),
+            system_key("市教委", "oa(办公)系统")
+        );
     }
 
     proptest! {

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    make_builder, ArrayBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder, Int8Builder,
-    RecordBatch, StringBuilder,
+    make_builder, ArrayBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder,
+    Int32Builder, Int64Builder, Int8Builder, RecordBatch, StringBuilder,
 };
 use datafusion::arrow::datatypes::DataType;
 
@@ -83,7 +83,11 @@ pub struct RowError {
 
 impl RowError {
     pub fn new(column: Option<String>, value: Option<String>, reason: impl Into<String>) -> Self {
-        RowError { column, value, reason: reason.into() }
+        RowError {
+            column,
+            value,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -114,34 +118,59 @@ type Res<T> = std::result::Result<T, RowError>;
 
 impl FieldRow<'_> {
     fn index(&self, field: &str) -> usize {
-        self.fields.iter().position(|f| f.name == field).unwrap_or_else(|| panic!("field `{field}` is declared by its kind"))
+        self.fields
+            .iter()
+            .position(|f| f.name == field)
+            .unwrap_or_else(|| panic!("field `{field}` is declared by its kind"))
     }
 
     /// Whether the sheet has a column for this field.
     pub fn has(&self, field: &str) -> bool {
-        self.columns.get(self.index(field)).is_some_and(|c| c.is_some())
+        self.columns
+            .get(self.index(field))
+            .is_some_and(|c| c.is_some())
     }
 
     pub fn header(&self, field: &str) -> String {
         let i = self.index(field);
-        self.columns.get(i).and_then(|c| c.as_ref()).map(|c| c.header.clone()).unwrap_or_else(|| self.fields[i].label().to_string())
+        self.columns
+            .get(i)
+            .and_then(|c| c.as_ref())
+            .map(|c| c.header.clone())
+            .unwrap_or_else(|| self.fields[i].label().to_string())
     }
 
     pub fn cell(&self, field: &str) -> Option<&Cell> {
-        self.cells.get(self.index(field)).and_then(|c| c.as_ref()).filter(|c| !c.is_empty())
+        self.cells
+            .get(self.index(field))
+            .and_then(|c| c.as_ref())
+            .filter(|c| !c.is_empty())
     }
 
     fn err(&self, field: &str, cell: &Cell, reason: String) -> RowError {
-        RowError::new(Some(self.header(field)), Some(cell.display()), format!("column {}: {reason}", self.header(field)))
+        RowError::new(
+            Some(self.header(field)),
+            Some(cell.display()),
+            format!("column {}: {reason}", self.header(field)),
+        )
     }
 
     pub fn missing(&self, field: &str) -> RowError {
-        RowError::new(Some(self.header(field)), None, format!("column {}: missing (it identifies the row)", self.header(field)))
+        RowError::new(
+            Some(self.header(field)),
+            None,
+            format!(
+                "column {}: missing (it identifies the row)",
+                self.header(field)
+            ),
+        )
     }
 
     /// Normalised text, or None when blank.
     pub fn text(&self, field: &str) -> Option<String> {
-        self.cell(field).map(|c| normalize::text(&c.display())).filter(|t| !t.is_empty())
+        self.cell(field)
+            .map(|c| normalize::text(&c.display()))
+            .filter(|t| !t.is_empty())
     }
 
     pub fn required_text(&self, field: &str) -> Res<String> {
@@ -149,21 +178,31 @@ impl FieldRow<'_> {
     }
 
     pub fn level(&self, field: &str) -> Res<Option<i8>> {
-        let Some(cell) = self.cell(field) else { return Ok(None) };
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
         let raw = match cell {
             Cell::Number(v) if v.fract() == 0.0 => normalize::number_text(*v),
             other => other.display(),
         };
-        normalize::level(&raw).map(Some).map_err(|e| self.err(field, cell, e))
+        normalize::level(&raw)
+            .map(Some)
+            .map_err(|e| self.err(field, cell, e))
     }
 
     pub fn date_value(&self, field: &str) -> Res<Option<DateValue>> {
-        let Some(cell) = self.cell(field) else { return Ok(None) };
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
         let parsed = match cell {
             Cell::Date(d) => Ok(DateValue::Day(*d)),
             Cell::Number(v) => normalize::date_number(*v, self.is_1904),
             Cell::Text(t) => normalize::date_text(t),
-            other => Err(format!("{:?} is not a date ({})", other.display(), normalize::DATE_EXPECTED)),
+            other => Err(format!(
+                "{:?} is not a date ({})",
+                other.display(),
+                normalize::DATE_EXPECTED
+            )),
         };
         parsed.map(Some).map_err(|e| self.err(field, cell, e))
     }
@@ -174,7 +213,15 @@ impl FieldRow<'_> {
             None => Ok(None),
             Some(v) => v.as_day().map(Some).ok_or_else(|| {
                 let cell = self.cell(field).expect("a parsed date has a cell");
-                self.err(field, cell, format!("{:?} is a quarter, not a date ({})", cell.display(), normalize::DATE_EXPECTED))
+                self.err(
+                    field,
+                    cell,
+                    format!(
+                        "{:?} is a quarter, not a date ({})",
+                        cell.display(),
+                        normalize::DATE_EXPECTED
+                    ),
+                )
             }),
         }
     }
@@ -182,7 +229,9 @@ impl FieldRow<'_> {
     /// A planned quarter from a date, month or quarter; a plain number is a quarter (1–4)
     /// under a 季度 header and a month (1–12) under a 月 header.
     pub fn quarter(&self, field: &str) -> Res<Option<i8>> {
-        let Some(cell) = self.cell(field) else { return Ok(None) };
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
         if let Cell::Number(v) = cell {
             let header = self.header(field);
             let n = *v;
@@ -194,13 +243,23 @@ impl FieldRow<'_> {
                 if n <= 4.0 {
                     return Ok(Some(n as i8));
                 }
-                return Err(self.err(field, cell, format!("{} is not a quarter (expected 1–4, 一季度, 2019年第一季度 or a date)", normalize::number_text(n))));
+                return Err(self.err(
+                    field,
+                    cell,
+                    format!(
+                        "{} is not a quarter (expected 1–4, 一季度, 2019年第一季度 or a date)",
+                        normalize::number_text(n)
+                    ),
+                ));
             }
         }
         if let Cell::Text(t) = cell {
             let t = normalize::text(t);
             let month = t.strip_suffix('月').or_else(|| t.strip_suffix("月份"));
-            if let Some(m) = month.and_then(|m| m.parse::<i8>().ok()).filter(|m| (1..=12).contains(m)) {
+            if let Some(m) = month
+                .and_then(|m| m.parse::<i8>().ok())
+                .filter(|m| (1..=12).contains(m))
+            {
                 return Ok(Some((m - 1) / 3 + 1));
             }
         }
@@ -209,31 +268,63 @@ impl FieldRow<'_> {
 
     fn money_shift(&self, field: &str) -> Res<u32> {
         let i = self.index(field);
-        let unit = self.columns.get(i).and_then(|c| c.as_ref()).and_then(|c| c.unit.as_deref()).or(self.default_money_unit);
-        normalize::money_unit(unit).ok_or_else(|| RowError::new(Some(self.header(field)), None, format!("column {}: unknown money unit {unit:?} (expected 元 or 万元)", self.header(field))))
+        let unit = self
+            .columns
+            .get(i)
+            .and_then(|c| c.as_ref())
+            .and_then(|c| c.unit.as_deref())
+            .or(self.default_money_unit);
+        normalize::money_unit(unit).ok_or_else(|| {
+            RowError::new(
+                Some(self.header(field)),
+                None,
+                format!(
+                    "column {}: unknown money unit {unit:?} (expected 元 or 万元)",
+                    self.header(field)
+                ),
+            )
+        })
     }
 
     /// An amount in fen; negative amounts are errors.
     pub fn money(&self, field: &str) -> Res<Option<i128>> {
-        let Some(cell) = self.cell(field) else { return Ok(None) };
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
         let shift = self.money_shift(field)?;
         let raw = match cell {
             Cell::Number(v) => normalize::number_text(*v),
             Cell::Text(t) => t.clone(),
-            other => return Err(self.err(field, cell, format!("{:?} is not an amount", other.display()))),
+            other => {
+                return Err(self.err(
+                    field,
+                    cell,
+                    format!("{:?} is not an amount", other.display()),
+                ))
+            }
         };
         let fen = normalize::money_text(&raw, shift).map_err(|e| self.err(field, cell, e))?;
         if fen < 0 {
-            return Err(self.err(field, cell, format!("{raw:?} is negative; an amount is 0 or more")));
+            return Err(self.err(
+                field,
+                cell,
+                format!("{raw:?} is negative; an amount is 0 or more"),
+            ));
         }
         if fen >= 10i128.pow(18) {
-            return Err(self.err(field, cell, format!("{raw:?} is too large for an amount in yuan")));
+            return Err(self.err(
+                field,
+                cell,
+                format!("{raw:?} is too large for an amount in yuan"),
+            ));
         }
         Ok(Some(fen))
     }
 
     pub fn count(&self, field: &str) -> Res<Option<i32>> {
-        let Some(cell) = self.cell(field) else { return Ok(None) };
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
         match cell {
             Cell::Number(v) => normalize::count_number(*v),
             Cell::Text(t) => normalize::count_text(t),
@@ -245,28 +336,59 @@ impl FieldRow<'_> {
 
     /// A number within `range` (e.g. a score 0–100).
     pub fn number(&self, field: &str, range: std::ops::RangeInclusive<f64>) -> Res<Option<f64>> {
-        let Some(cell) = self.cell(field) else { return Ok(None) };
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
         let v = match cell {
             Cell::Number(v) => Some(*v),
-            Cell::Text(t) => normalize::text(t).trim_end_matches('分').parse::<f64>().ok(),
+            Cell::Text(t) => normalize::text(t)
+                .trim_end_matches('分')
+                .parse::<f64>()
+                .ok(),
             _ => None,
         };
         match v {
             Some(v) if range.contains(&v) => Ok(Some(v)),
-            Some(_) => Err(self.err(field, cell, format!("{:?} is out of range ({}–{})", cell.display(), range.start(), range.end()))),
+            Some(_) => Err(self.err(
+                field,
+                cell,
+                format!(
+                    "{:?} is out of range ({}–{})",
+                    cell.display(),
+                    range.start(),
+                    range.end()
+                ),
+            )),
             None => Err(self.err(field, cell, format!("{:?} is not a number", cell.display()))),
         }
     }
 
     /// Text mapped through a vocabulary of (contains-pattern, value); unknown text is an error.
-    pub fn vocabulary(&self, field: &str, vocab: &[(&str, &'static str)], expected: &str) -> Res<Option<&'static str>> {
-        let Some(text) = self.text(field) else { return Ok(None) };
-        let key: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+    pub fn vocabulary(
+        &self,
+        field: &str,
+        vocab: &[(&str, &'static str)],
+        expected: &str,
+    ) -> Res<Option<&'static str>> {
+        let Some(text) = self.text(field) else {
+            return Ok(None);
+        };
+        let key: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase();
         vocab
             .iter()
             .find(|(pattern, _)| key == *pattern || key.contains(pattern))
             .map(|(_, v)| Some(*v))
-            .ok_or_else(|| self.err(field, self.cell(field).expect("text has a cell"), format!("{text:?} is not one of {expected}")))
+            .ok_or_else(|| {
+                self.err(
+                    field,
+                    self.cell(field).expect("text has a cell"),
+                    format!("{text:?} is not one of {expected}"),
+                )
+            })
     }
 }
 
@@ -280,9 +402,17 @@ pub struct TableBuilder {
 impl TableBuilder {
     pub fn new(def: &'static TableDef) -> Self {
         let schema = def.schema();
-        let types: Vec<DataType> = schema.fields().iter().map(|f| f.data_type().clone()).collect();
+        let types: Vec<DataType> = schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
         let builders = types.iter().map(|t| make_builder(t, 1024)).collect();
-        TableBuilder { def, builders, types }
+        TableBuilder {
+            def,
+            builders,
+            types,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -295,27 +425,48 @@ impl TableBuilder {
 
     /// Appends one row; `values` are in the table's column order.
     pub fn push(&mut self, values: Vec<Value>) {
-        assert_eq!(values.len(), self.builders.len(), "a row of `{}` has one value per column", self.def.name);
+        assert_eq!(
+            values.len(),
+            self.builders.len(),
+            "a row of `{}` has one value per column",
+            self.def.name
+        );
         for ((b, t), v) in self.builders.iter_mut().zip(&self.types).zip(values) {
             append(b.as_mut(), t, v);
         }
     }
 
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        let arrays = self.builders.iter_mut().map(|b| b.finish()).collect::<Vec<_>>();
+        let arrays = self
+            .builders
+            .iter_mut()
+            .map(|b| b.finish())
+            .collect::<Vec<_>>();
         let arrays = arrays
             .into_iter()
             .zip(&self.types)
-            .map(|(a, t)| if a.data_type() == t { Ok(a) } else { datafusion::arrow::compute::cast(&a, t) })
+            .map(|(a, t)| {
+                if a.data_type() == t {
+                    Ok(a)
+                } else {
+                    datafusion::arrow::compute::cast(&a, t)
+                }
+            })
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(RecordBatch::try_new(Arc::clone(&self.def.schema()), arrays)?)
+        Ok(RecordBatch::try_new(
+            Arc::clone(&self.def.schema()),
+            arrays,
+        )?)
     }
 }
 
 fn append(b: &mut dyn ArrayBuilder, t: &DataType, v: Value) {
     macro_rules! put {
         ($builder:ty, $val:expr) => {{
-            let b = b.as_any_mut().downcast_mut::<$builder>().expect("the builder matches the column type");
+            let b = b
+                .as_any_mut()
+                .downcast_mut::<$builder>()
+                .expect("the builder matches the column type");
             match $val {
                 Some(x) => b.append_value(x),
                 None => b.append_null(),

@@ -71,7 +71,10 @@ pub fn match_field(fields: &[Field], key: &str) -> Option<usize> {
     if key.is_empty() {
         return None;
     }
-    if let Some(i) = fields.iter().position(|f| synonym_keys(f).any(|s| s == key)) {
+    if let Some(i) = fields
+        .iter()
+        .position(|f| synonym_keys(f).any(|s| s == key))
+    {
         return Some(i);
     }
     fields
@@ -84,12 +87,19 @@ pub fn match_field(fields: &[Field], key: &str) -> Option<usize> {
 }
 
 fn cell_text(row: &Row, col: u32) -> Option<String> {
-    row.get(col).map(|c| c.display()).filter(|s| !s.trim().is_empty())
+    row.get(col)
+        .map(|c| c.display())
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// Builds the band from one header row, or two (a group header such as 风险数量 above
 /// 高/中/低): each column's name is the group and the sub-header joined, else either.
-pub fn band(fields: &'static [Field], top: &Row, bottom: Option<&Row>, merges: Option<&[MergedRegion]>) -> HeaderBand {
+pub fn band(
+    fields: &'static [Field],
+    top: &Row,
+    bottom: Option<&Row>,
+    merges: Option<&[MergedRegion]>,
+) -> HeaderBand {
     let mut cols: Vec<u32> = top.cells.iter().map(|(c, _)| *c).collect();
     if let Some(b) = bottom {
         cols.extend(b.cells.iter().map(|(c, _)| *c));
@@ -106,9 +116,22 @@ pub fn band(fields: &'static [Field], top: &Row, bottom: Option<&Row>, merges: O
                 // A merged group header covers this column, or (no merge info) the group
                 // written to the left runs on over the sub-headers.
                 group = merges
-                    .and_then(|m| m.iter().find(|r| r.start.0 == top.index && r.start.1 < col && col <= r.end.1 && r.end.1 > r.start.1))
+                    .and_then(|m| {
+                        m.iter().find(|r| {
+                            r.start.0 == top.index
+                                && r.start.1 < col
+                                && col <= r.end.1
+                                && r.end.1 > r.start.1
+                        })
+                    })
                     .and_then(|r| cell_text(top, r.start.1))
-                    .or_else(|| if merges.is_none() { carried_group.clone() } else { None });
+                    .or_else(|| {
+                        if merges.is_none() {
+                            carried_group.clone()
+                        } else {
+                            None
+                        }
+                    });
             } else {
                 carried_group = group.clone();
             }
@@ -127,39 +150,69 @@ pub fn band(fields: &'static [Field], top: &Row, bottom: Option<&Row>, merges: O
         };
         let found = candidates.iter().find_map(|c| {
             let (key, unit) = header_key(c);
-            match_field(fields, &key).filter(|i| by_field[*i].is_none()).map(|i| (i, unit))
+            match_field(fields, &key)
+                .filter(|i| by_field[*i].is_none())
+                .map(|i| (i, unit))
         });
         match found {
             Some((i, unit)) => {
                 // A unit may be stated on the group (金额（万元）over 申报/批复).
                 let unit = unit.or_else(|| group.as_deref().and_then(|g| header_key(g).1));
-                by_field[i] = Some(MappedColumn { col, field: i, header: shown, unit });
+                by_field[i] = Some(MappedColumn {
+                    col,
+                    field: i,
+                    header: shown,
+                    unit,
+                });
             }
             None => {
                 unmapped.insert(col, shown);
             }
         }
     }
-    let rows = std::iter::once(top.index).chain(bottom.map(|b| b.index)).collect();
-    HeaderBand { rows, by_field, unmapped }
+    let rows = std::iter::once(top.index)
+        .chain(bottom.map(|b| b.index))
+        .collect();
+    HeaderBand {
+        rows,
+        by_field,
+        unmapped,
+    }
 }
 
 /// Finds the best header band among the first rows: the row (or pair of rows) that names
 /// the most fields, at least two and at least one required field.
-pub fn find_header(kind: &dyn SourceKind, rows: &[Row], merges: Option<&[MergedRegion]>) -> Option<(usize, HeaderBand)> {
+pub fn find_header(
+    kind: &dyn SourceKind,
+    rows: &[Row],
+    merges: Option<&[MergedRegion]>,
+) -> Option<(usize, HeaderBand)> {
     let fields = kind.fields();
     let mut best: Option<(usize, HeaderBand)> = None;
     for (i, top) in rows.iter().enumerate().take(HEADER_SCAN_ROWS) {
         let one = band(fields, top, None, merges);
-        let two = rows.get(i + 1).filter(|b| b.index == top.index + 1).map(|b| band(fields, top, Some(b), merges));
+        let two = rows
+            .get(i + 1)
+            .filter(|b| b.index == top.index + 1)
+            .map(|b| band(fields, top, Some(b), merges));
         // A two-row band must name more fields than either of its rows alone.
-        let bottom_alone = rows.get(i + 1).map_or(0, |b| band(fields, b, None, merges).score());
+        let bottom_alone = rows
+            .get(i + 1)
+            .map_or(0, |b| band(fields, b, None, merges).score());
         let chosen = match two {
             Some(t) if t.score() > one.score() && t.score() > bottom_alone => t,
             _ => one,
         };
-        let has_required = fields.iter().enumerate().any(|(fi, f)| f.required && chosen.by_field[fi].is_some());
-        if chosen.score() >= 2 && has_required && best.as_ref().is_none_or(|(_, b)| chosen.score() > b.score()) {
+        let has_required = fields
+            .iter()
+            .enumerate()
+            .any(|(fi, f)| f.required && chosen.by_field[fi].is_some());
+        if chosen.score() >= 2
+            && has_required
+            && best
+                .as_ref()
+                .is_none_or(|(_, b)| chosen.score() > b.score())
+        {
             best = Some((i, chosen));
         }
     }
@@ -192,7 +245,11 @@ pub struct Walker {
 }
 
 impl Walker {
-    pub fn new(fields: &'static [Field], band: HeaderBand, merges: Option<Vec<MergedRegion>>) -> Self {
+    pub fn new(
+        fields: &'static [Field],
+        band: HeaderBand,
+        merges: Option<Vec<MergedRegion>>,
+    ) -> Self {
         let has_merge_info = merges.is_some();
         let mut merges = merges.unwrap_or_default();
         // Only regions below the header matter for data; keep them sorted by first row.
@@ -219,12 +276,16 @@ impl Walker {
     /// Classifies one row below the header: `Some(data)` or a counted skip.
     pub fn push(&mut self, row: &Row) -> Option<DataRow> {
         self.remember_merge_values(row);
-        let non_empty: Vec<&(u32, Cell)> = row.cells.iter().filter(|(_, c)| !c.is_empty()).collect();
+        let non_empty: Vec<&(u32, Cell)> =
+            row.cells.iter().filter(|(_, c)| !c.is_empty()).collect();
         if non_empty.is_empty() {
             self.skip(Skip::Blank);
             return None;
         }
-        let texts: Vec<String> = non_empty.iter().map(|(_, c)| text(&c.display()).replace(' ', "")).collect();
+        let texts: Vec<String> = non_empty
+            .iter()
+            .map(|(_, c)| text(&c.display()).replace(' ', ""))
+            .collect();
         if texts.iter().any(|t| is_total(t)) {
             self.skip(Skip::Total);
             return None;
@@ -239,25 +300,47 @@ impl Walker {
             return None;
         }
         self.in_notes = false;
-        let header_like = non_empty.iter().filter(|(c, v)| self.is_header_cell(*c, v)).count();
+        let header_like = non_empty
+            .iter()
+            .filter(|(c, v)| self.is_header_cell(*c, v))
+            .count();
         if header_like * 2 > non_empty.len() && header_like >= 2 {
             self.skip(Skip::Header);
             return None;
         }
-        let mut cells: Vec<Option<Cell>> = self.band.by_field.iter().map(|m| m.as_ref().and_then(|m| row.get(m.col).cloned())).collect();
-        if cells.iter().all(|c| c.as_ref().is_none_or(|c| c.is_empty())) {
+        let mut cells: Vec<Option<Cell>> = self
+            .band
+            .by_field
+            .iter()
+            .map(|m| m.as_ref().and_then(|m| row.get(m.col).cloned()))
+            .collect();
+        if cells
+            .iter()
+            .all(|c| c.as_ref().is_none_or(|c| c.is_empty()))
+        {
             // Only columns no field takes (a pre-numbered 序号, a stray far-out cell).
             self.skip(Skip::Blank);
             return None;
         }
         self.fill(row.index, &mut cells);
-        let raw = non_empty.iter().map(|(c, v)| (self.band.header_of(*c), v.display())).collect();
-        Some(DataRow { number: row.index + 1, cells, raw })
+        let raw = non_empty
+            .iter()
+            .map(|(c, v)| (self.band.header_of(*c), v.display()))
+            .collect();
+        Some(DataRow {
+            number: row.index + 1,
+            cells,
+            raw,
+        })
     }
 
     fn is_header_cell(&self, col: u32, v: &Cell) -> bool {
         let key = header_key(&v.display()).0;
-        self.band.by_field.iter().flatten().any(|m| m.col == col && match_field(self.fields, &key) == Some(m.field))
+        self.band
+            .by_field
+            .iter()
+            .flatten()
+            .any(|m| m.col == col && match_field(self.fields, &key) == Some(m.field))
     }
 
     fn remember_merge_values(&mut self, row: &Row) {
@@ -272,19 +355,28 @@ impl Walker {
         for (fi, slot) in cells.iter_mut().enumerate() {
             let blank = slot.as_ref().is_none_or(|c| c.is_empty());
             if blank {
-                let Some(col) = self.band.by_field[fi].as_ref().map(|m| m.col) else { continue };
+                let Some(col) = self.band.by_field[fi].as_ref().map(|m| m.col) else {
+                    continue;
+                };
                 let merged = self
                     .merges
                     .iter()
                     .take_while(|r| r.start.0 <= index)
-                    .find(|r| r.start.0 <= index && index <= r.end.0 && r.start.1 <= col && col <= r.end.1 && (r.start.0, r.start.1) != (index, col))
+                    .find(|r| {
+                        r.start.0 <= index
+                            && index <= r.end.0
+                            && r.start.1 <= col
+                            && col <= r.end.1
+                            && (r.start.0, r.start.1) != (index, col)
+                    })
                     .and_then(|r| self.merge_values.get(&r.start).cloned());
                 let down = match self.fields[fi].fill_down {
                     FillDown::Always => true,
                     FillDown::WithoutMergeInfo => !self.has_merge_info,
                     FillDown::Never => false,
                 };
-                if let Some(v) = merged.or_else(|| if down { self.last[fi].clone() } else { None }) {
+                if let Some(v) = merged.or_else(|| if down { self.last[fi].clone() } else { None })
+                {
                     *slot = Some(v);
                     self.filled += 1;
                 }
@@ -299,13 +391,31 @@ impl Walker {
 }
 
 fn is_total(t: &str) -> bool {
-    ["合计", "小计", "总计", "共计", "总合计"].iter().any(|w| t == *w || t.starts_with(&format!("{w}:")) || (t.starts_with(w) && t.chars().count() <= 4))
+    ["合计", "小计", "总计", "共计", "总合计"].iter().any(|w| {
+        t == *w || t.starts_with(&format!("{w}:")) || (t.starts_with(w) && t.chars().count() <= 4)
+    })
 }
 
 fn is_note_start(t: &str) -> bool {
-    ["注:", "注：", "注1", "说明:", "说明：", "备注:", "备注：", "填表说明", "制表人", "制表:", "填报人", "审核人", "联系人", "单位负责人", "填报日期"]
-        .iter()
-        .any(|w| t.starts_with(w))
+    [
+        "注:",
+        "注：",
+        "注1",
+        "说明:",
+        "说明：",
+        "备注:",
+        "备注：",
+        "填表说明",
+        "制表人",
+        "制表:",
+        "填报人",
+        "审核人",
+        "联系人",
+        "单位负责人",
+        "填报日期",
+    ]
+    .iter()
+    .any(|w| t.starts_with(w))
         || t == "注"
         || t == "说明"
 }
@@ -321,7 +431,9 @@ pub fn find_year(s: &str) -> Option<i32> {
         let after_digit = chars.get(i + 4).is_some_and(|c| c.is_ascii_digit());
         ((2000..=2099).contains(&y) && !before_digit && !after_digit).then_some(y)
     };
-    (0..chars.len()).find_map(|i| year_at(i).filter(|_| chars.get(i + 4) == Some(&'年'))).or_else(|| (0..chars.len()).find_map(year_at))
+    (0..chars.len())
+        .find_map(|i| year_at(i).filter(|_| chars.get(i + 4) == Some(&'年')))
+        .or_else(|| (0..chars.len()).find_map(year_at))
 }
 
 /// A sheet-wide money unit from a title line such as `单位：万元` or `（金额单位：元）`.
@@ -329,7 +441,10 @@ pub fn find_money_unit(s: &str) -> Option<String> {
     let t: String = text(s).chars().filter(|c| !c.is_whitespace()).collect();
     let i = t.find("单位:")?;
     let rest = &t[i + "单位:".len()..];
-    let unit: String = rest.chars().take_while(|c| !matches!(c, ')' | ',' | ';' | '。')).collect();
+    let unit: String = rest
+        .chars()
+        .take_while(|c| !matches!(c, ')' | ',' | ';' | '。'))
+        .collect();
     (!unit.is_empty()).then_some(unit)
 }
 
@@ -339,9 +454,12 @@ pub fn department_from_sheet_name(name: &str) -> Option<String> {
     let lower = t.to_lowercase();
     let generic = lower.starts_with("sheet")
         || lower.starts_with("工作表")
-        || ["计划", "预告", "汇总", "总表", "结果", "整改", "经费", "预算", "清单", "明细", "说明", "数据", "全部", "附件", "附表", "表"]
-            .iter()
-            .any(|w| t.contains(w))
+        || [
+            "计划", "预告", "汇总", "总表", "结果", "整改", "经费", "预算", "清单", "明细", "说明",
+            "数据", "全部", "附件", "附表", "表",
+        ]
+        .iter()
+        .any(|w| t.contains(w))
         || t.chars().all(|c| c.is_ascii_digit());
     (!generic && !t.is_empty()).then_some(t)
 }
@@ -351,12 +469,21 @@ mod tests {
     use super::*;
 
     fn row(index: u32, cells: &[(u32, &str)]) -> Row {
-        Row { index, cells: cells.iter().map(|(c, s)| (*c, Cell::Text(s.to_string()))).collect() }
+        Row {
+            index,
+            cells: cells
+                .iter()
+                .map(|(c, s)| (*c, Cell::Text(s.to_string())))
+                .collect(),
+        }
     }
 
     #[test]
     fn years_come_from_titles_and_file_names() {
-        assert_eq!(find_year("2019年公共管理信息系统安全测评计划预告"), Some(2019));
+        assert_eq!(
+            find_year("2019年公共管理信息系统安全测评计划预告"),
+            Some(2019)
+        );
         assert_eq!(find_year("测评计划预告_2020_v2.xlsx"), Some(2020));
         assert_eq!(find_year("２０１８年计划"), Some(2018));
         assert_eq!(find_year("编号 12019 计划"), None);
@@ -381,10 +508,15 @@ mod tests {
         let fields = super::super::plan::FIELDS;
         let header = row(1, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]);
         let band = band(fields, &header, None, Some(&[]));
-        let merges = vec![MergedRegion { start: (2, 0), end: (4, 0) }];
+        let merges = vec![MergedRegion {
+            start: (2, 0),
+            end: (4, 0),
+        }];
         let mut w = Walker::new(fields, band, Some(merges));
         let dept = fields.iter().position(|f| f.name == "department").unwrap();
-        let first = w.push(&row(2, &[(0, "市教委"), (1, "A校"), (2, "OA")])).unwrap();
+        let first = w
+            .push(&row(2, &[(0, "市教委"), (1, "A校"), (2, "OA")]))
+            .unwrap();
         let third = w.push(&row(4, &[(1, "B校"), (2, "门户")])).unwrap();
         assert_eq!(first.cells[dept], Some(Cell::Text("市教委".into())));
         assert_eq!(third.cells[dept], Some(Cell::Text("市教委".into())));
@@ -398,7 +530,12 @@ mod tests {
         let band = band(fields, &header, None, None);
         let mut w = Walker::new(fields, band, None);
         assert!(w.push(&row(1, &[(0, "合计"), (2, "3")])).is_none());
-        assert!(w.push(&row(2, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")])).is_none());
+        assert!(w
+            .push(&row(
+                2,
+                &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]
+            ))
+            .is_none());
         assert!(w.push(&row(3, &[(0, "注：本表由各单位填报")])).is_none());
         assert!(w.push(&row(4, &[(0, "1. 等级以备案为准")])).is_none());
         assert_eq!(w.skipped.get(&Skip::Total), Some(&1));
@@ -411,9 +548,16 @@ mod tests {
         let fields = super::super::assessments::FIELDS;
         let top = row(2, &[(0, "报告编号"), (1, "系统名称"), (2, "风险数量")]);
         let bottom = row(3, &[(2, "高"), (3, "中"), (4, "低")]);
-        let merges = [MergedRegion { start: (2, 2), end: (2, 4) }];
+        let merges = [MergedRegion {
+            start: (2, 2),
+            end: (2, 4),
+        }];
         let b = band(fields, &top, Some(&bottom), Some(&merges));
-        let col_of = |name: &str| b.by_field[fields.iter().position(|f| f.name == name).unwrap()].as_ref().map(|m| (m.col, m.header.clone()));
+        let col_of = |name: &str| {
+            b.by_field[fields.iter().position(|f| f.name == name).unwrap()]
+                .as_ref()
+                .map(|m| (m.col, m.header.clone()))
+        };
         assert_eq!(col_of("high_risks"), Some((2, "风险数量/高".into())));
         assert_eq!(col_of("low_risks"), Some((4, "风险数量/低".into())));
     }

@@ -84,17 +84,30 @@ const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 impl Workbook {
     /// Reads and opens a workbook. Errors name the file and say what it is instead.
     pub fn open(path: &Path) -> Result<Self> {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
-        let loc = Location { file: name.clone(), ..Default::default() };
-        let bytes = fs_err::read(path).map_err(|e| Error::workbook(loc.clone(), format!("cannot read the file: {e}")))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+        let loc = Location {
+            file: name.clone(),
+            ..Default::default()
+        };
+        let bytes = fs_err::read(path)
+            .map_err(|e| Error::workbook(loc.clone(), format!("cannot read the file: {e}")))?;
         Self::from_bytes(name, bytes)
     }
 
     pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<Self> {
-        let loc = Location { file: name.clone(), ..Default::default() };
+        let loc = Location {
+            file: name.clone(),
+            ..Default::default()
+        };
         let sha256 = hex(&Sha256::digest(&bytes));
         if bytes.is_empty() {
-            return Err(Error::workbook(loc, "the file is empty (0 bytes), not a workbook"));
+            return Err(Error::workbook(
+                loc,
+                "the file is empty (0 bytes), not a workbook",
+            ));
         }
         let format = if bytes.starts_with(b"PK\x03\x04") {
             if is_ods(&bytes) {
@@ -109,11 +122,24 @@ impl Workbook {
             Format::Xls
         } else {
             let head = &bytes[..bytes.len().min(4096)];
-            let text = std::str::from_utf8(head).is_ok() || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok();
-            let what = if text { "a text file (CSV or similar); open it in Excel or WPS and save it as .xlsx" } else { "an unknown binary file" };
-            return Err(Error::workbook(loc, format!("not a workbook: this is {what}; ceping reads .xlsx, .xls and .ods")));
+            let text = std::str::from_utf8(head).is_ok()
+                || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok();
+            let what = if text {
+                "a text file (CSV or similar); open it in Excel or WPS and save it as .xlsx"
+            } else {
+                "an unknown binary file"
+            };
+            return Err(Error::workbook(
+                loc,
+                format!("not a workbook: this is {what}; ceping reads .xlsx, .xls and .ods"),
+            ));
         };
-        let corrupt = |e: String| Error::workbook(loc.clone(), format!("cannot open the workbook, it may be corrupt or truncated: {e}"));
+        let corrupt = |e: String| {
+            Error::workbook(
+                loc.clone(),
+                format!("cannot open the workbook, it may be corrupt or truncated: {e}"),
+            )
+        };
         let (inner, is_1904) = match format {
             Format::Xlsx => {
                 let wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
@@ -125,9 +151,20 @@ impl Workbook {
                 let is_1904 = wb.has_1904_epoch();
                 (Inner::Xls(Box::new(wb)), is_1904)
             }
-            Format::Ods => (Inner::Ods(Box::new(Ods::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?)), false),
+            Format::Ods => (
+                Inner::Ods(Box::new(
+                    Ods::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?,
+                )),
+                false,
+            ),
         };
-        Ok(Workbook { name, sha256, format, is_1904, inner })
+        Ok(Workbook {
+            name,
+            sha256,
+            format,
+            is_1904,
+            inner,
+        })
     }
 
     pub fn sheet_names(&self) -> Vec<String> {
@@ -142,14 +179,24 @@ impl Workbook {
     pub fn merges(&mut self, sheet: &str) -> Result<Option<Vec<Dimensions>>> {
         let loc = self.location(sheet);
         match &mut self.inner {
-            Inner::Xlsx(w) => w.merge_cells_by_sheet_name(sheet).map(Some).map_err(|e| Error::workbook(loc, e.to_string())),
-            Inner::Xls(w) => w.merge_cells_by_sheet_name(sheet).map(Some).map_err(|e| Error::workbook(loc, e.to_string())),
+            Inner::Xlsx(w) => w
+                .merge_cells_by_sheet_name(sheet)
+                .map(Some)
+                .map_err(|e| Error::workbook(loc, e.to_string())),
+            Inner::Xls(w) => w
+                .merge_cells_by_sheet_name(sheet)
+                .map(Some)
+                .map_err(|e| Error::workbook(loc, e.to_string())),
             Inner::Ods(_) => Ok(None),
         }
     }
 
     fn location(&self, sheet: &str) -> Location {
-        Location { file: self.name.clone(), sheet: Some(sheet.to_string()), ..Default::default() }
+        Location {
+            file: self.name.clone(),
+            sheet: Some(sheet.to_string()),
+            ..Default::default()
+        }
     }
 
     /// Streams the rows of a sheet (rows with at least one cell, in order) into `sink`
@@ -162,7 +209,13 @@ impl Workbook {
         let mut started = false;
         let mut push = |r: u32, c: u32, cell: Cell, sink: &mut dyn FnMut(Row) -> bool| -> bool {
             if started && r != current.index {
-                let row = std::mem::replace(&mut current, Row { index: r, cells: Vec::new() });
+                let row = std::mem::replace(
+                    &mut current,
+                    Row {
+                        index: r,
+                        cells: Vec::new(),
+                    },
+                );
                 if !row.cells.is_empty() && !sink(row) {
                     return false;
                 }
@@ -176,9 +229,13 @@ impl Workbook {
         };
         match &mut self.inner {
             Inner::Xlsx(w) => {
-                let mut reader = w.worksheet_cells_reader(sheet).map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
+                let mut reader = w
+                    .worksheet_cells_reader(sheet)
+                    .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
                 loop {
-                    let next = reader.next_cell().map_err(|e| Error::workbook(loc.clone(), format!("the sheet is corrupt: {e}")))?;
+                    let next = reader.next_cell().map_err(|e| {
+                        Error::workbook(loc.clone(), format!("the sheet is corrupt: {e}"))
+                    })?;
                     let Some(cell) = next else { break };
                     let (r, c) = cell.get_position();
                     if !push(r, c, from_ref(cell.get_value(), is_1904), &mut sink) {
@@ -187,19 +244,33 @@ impl Workbook {
                 }
             }
             Inner::Xls(w) => {
-                let range = w.worksheet_range(sheet).map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
+                let range = w
+                    .worksheet_range(sheet)
+                    .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
                 for (r, c, v) in range.used_cells() {
                     let (r0, c0) = range.start().unwrap_or((0, 0));
-                    if !push(r0 + r as u32, c0 + c as u32, from_data(v, is_1904), &mut sink) {
+                    if !push(
+                        r0 + r as u32,
+                        c0 + c as u32,
+                        from_data(v, is_1904),
+                        &mut sink,
+                    ) {
                         return Ok(());
                     }
                 }
             }
             Inner::Ods(w) => {
-                let range = w.worksheet_range(sheet).map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
+                let range = w
+                    .worksheet_range(sheet)
+                    .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
                 for (r, c, v) in range.used_cells() {
                     let (r0, c0) = range.start().unwrap_or((0, 0));
-                    if !push(r0 + r as u32, c0 + c as u32, from_data(v, is_1904), &mut sink) {
+                    if !push(
+                        r0 + r as u32,
+                        c0 + c as u32,
+                        from_data(v, is_1904),
+                        &mut sink,
+                    ) {
                         return Ok(());
                     }
                 }
@@ -251,12 +322,19 @@ fn serial_cell(serial: f64, is_1904: bool) -> Cell {
 
 fn is_ods(bytes: &[u8]) -> bool {
     // An ODF package stores an uncompressed `mimetype` entry first.
-    bytes.len() > 90 && bytes[30..38] == *b"mimetype" && bytes[38..90].windows(11).any(|w| w == b"opendocumen")
+    bytes.len() > 90
+        && bytes[30..38] == *b"mimetype"
+        && bytes[38..90].windows(11).any(|w| w == b"opendocumen")
 }
 
 fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
-    let pattern: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
-    bytes.windows(pattern.len()).any(|w| w == pattern.as_slice())
+    let pattern: Vec<u8> = needle
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    bytes
+        .windows(pattern.len())
+        .any(|w| w == pattern.as_slice())
 }
 
 fn hex(bytes: &[u8]) -> String {

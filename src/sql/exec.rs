@@ -17,8 +17,13 @@ use crate::error::{Error, Result};
 use crate::warehouse::schema::{self, TABLES};
 
 /// Runs every statement of `sql` and prints each result.
-pub async fn run_and_print(ctx: &SessionContext, sql: &str, format: OutputFormat, out: Option<&Path>) -> Result<()> {
-    let statements = DFParser::parse_sql(sql).map_err(datafusion::error::DataFusionError::from)?;
+pub async fn run_and_print(
+    ctx: &SessionContext,
+    sql: &str,
+    format: OutputFormat,
+    out: Option<&Path>,
+) -> Result<()> {
+    let statements = DFParser::parse_sql(sql)?;
     if statements.is_empty() {
         return Err(Error::Usage("no SQL statement given".into()));
     }
@@ -37,21 +42,30 @@ pub async fn run_and_print(ctx: &SessionContext, sql: &str, format: OutputFormat
 
 /// Runs one SQL query and returns its result.
 pub async fn query(ctx: &SessionContext, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let mut statements = DFParser::parse_sql(sql).map_err(datafusion::error::DataFusionError::from)?;
+    let mut statements = DFParser::parse_sql(sql)?;
     match (statements.pop_front(), statements.is_empty()) {
         (Some(s), true) => run_statement(ctx, s).await,
-        _ => Err(Error::Usage(format!("expected exactly one statement: `{sql}`"))),
+        _ => Err(Error::Usage(format!(
+            "expected exactly one statement: `{sql}`"
+        ))),
     }
 }
 
-async fn run_statement(ctx: &SessionContext, statement: datafusion::sql::parser::Statement) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+async fn run_statement(
+    ctx: &SessionContext,
+    statement: datafusion::sql::parser::Statement,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let plan = ctx.state().statement_to_plan(statement).await?;
     SQLOptions::new()
         .with_allow_ddl(true)
         .with_allow_dml(false)
         .with_allow_statements(true)
         .verify_plan(&plan)
-        .map_err(|e| Error::Usage(format!("{e} (the warehouse is changed only by `ceping ingest`)")))?;
+        .map_err(|e| {
+            Error::Usage(format!(
+                "{e} (the warehouse is changed only by `ceping ingest`)"
+            ))
+        })?;
     let df = ctx.execute_logical_plan(plan).await?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let batches = df.collect().await?;
@@ -60,17 +74,31 @@ async fn run_statement(ctx: &SessionContext, statement: datafusion::sql::parser:
 
 /// A result column as plain strings, whatever string layout the scan produced
 /// (Delta scans give `Utf8View`).
-pub fn strings(col: &datafusion::arrow::array::ArrayRef) -> Result<datafusion::arrow::array::StringArray> {
+pub fn strings(
+    col: &datafusion::arrow::array::ArrayRef,
+) -> Result<datafusion::arrow::array::StringArray> {
     use datafusion::arrow::array::AsArray;
     let cast = datafusion::arrow::compute::cast(col, &DataType::Utf8)?;
     Ok(cast.as_string::<i32>().clone())
 }
 
 /// A Utf8 batch from rows of strings: for listings that print in any format.
-pub fn string_batch(headers: &[&str], rows: Vec<Vec<String>>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let schema: SchemaRef = Arc::new(Schema::new(headers.iter().map(|h| Field::new(*h, DataType::Utf8, true)).collect::<Vec<_>>()));
+pub fn string_batch(
+    headers: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let schema: SchemaRef = Arc::new(Schema::new(
+        headers
+            .iter()
+            .map(|h| Field::new(*h, DataType::Utf8, true))
+            .collect::<Vec<_>>(),
+    ));
     let columns = (0..headers.len())
-        .map(|i| Arc::new(StringArray::from(rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>())) as _)
+        .map(|i| {
+            Arc::new(StringArray::from(
+                rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>(),
+            )) as _
+        })
         .collect();
     Ok((schema.clone(), vec![RecordBatch::try_new(schema, columns)?]))
 }
@@ -79,7 +107,14 @@ pub fn string_batch(headers: &[&str], rows: Vec<Vec<String>>) -> Result<(SchemaR
 pub fn list_tables() -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let mut rows: Vec<Vec<String>> = TABLES
         .iter()
-        .map(|t| vec![t.name.to_string(), "table".into(), t.label.to_string(), t.meaning.to_string()])
+        .map(|t| {
+            vec![
+                t.name.to_string(),
+                "table".into(),
+                t.label.to_string(),
+                t.meaning.to_string(),
+            ]
+        })
         .collect();
     rows.extend(views().map(|v| vec![v.name.to_string(), "view".into(), String::new(), v.doc()]));
     string_batch(&["name", "kind", "label", "meaning"], rows)
@@ -91,7 +126,14 @@ pub async fn describe(session: &Session, name: &str) -> Result<(SchemaRef, Vec<R
     if let Some(def) = schema::table(name) {
         let rows = def
             .all_columns()
-            .map(|c| vec![c.name.to_string(), type_name(&c.ty.arrow()), c.label.to_string(), c.meaning.to_string()])
+            .map(|c| {
+                vec![
+                    c.name.to_string(),
+                    type_name(&c.ty.arrow()),
+                    c.label.to_string(),
+                    c.meaning.to_string(),
+                ]
+            })
             .collect();
         return string_batch(&["column", "type", "label", "meaning"], rows);
     }
@@ -103,13 +145,25 @@ pub async fn describe(session: &Session, name: &str) -> Result<(SchemaRef, Vec<R
             .iter()
             .map(|f| {
                 let label = schema::label_of(f.name()).unwrap_or("").to_string();
-                vec![f.name().clone(), type_name(f.data_type()), label, String::new()]
+                vec![
+                    f.name().clone(),
+                    type_name(f.data_type()),
+                    label,
+                    String::new(),
+                ]
             })
             .collect();
         return string_batch(&["column", "type", "label", "meaning"], rows);
     }
-    let known: Vec<&str> = TABLES.iter().map(|t| t.name).chain(views().map(|v| v.name)).collect();
-    Err(Error::Usage(format!("no table or view named `{name}`; known: {}", known.join(", "))))
+    let known: Vec<&str> = TABLES
+        .iter()
+        .map(|t| t.name)
+        .chain(views().map(|v| v.name))
+        .collect();
+    Err(Error::Usage(format!(
+        "no table or view named `{name}`; known: {}",
+        known.join(", ")
+    )))
 }
 
 fn type_name(t: &DataType) -> String {

@@ -59,15 +59,23 @@ pub async fn session(wh: &Warehouse, as_of: Option<&AsOf>) -> Result<Session> {
     };
     for def in TABLES {
         let table = match &versions {
-            Some(v) => wh.table_at(def.name, v.get(def.name).copied().unwrap_or(0)).await?,
+            Some(v) => {
+                wh.table_at(def.name, v.get(def.name).copied().unwrap_or(0))
+                    .await?
+            }
             None => wh.table(def.name).await?,
         };
-        table.update_datafusion_session(&ctx.state()).map_err(|e| Error::delta(def.name, e))?;
+        table
+            .update_datafusion_session(&ctx.state())
+            .map_err(|e| Error::delta(def.name, e))?;
         let provider = table.table_provider().await?;
         ctx.register_table(def.name, provider)?;
     }
     register_views(&ctx).await?;
-    Ok(Session { ctx, warehouse_version })
+    Ok(Session {
+        ctx,
+        warehouse_version,
+    })
 }
 
 /// Registers every view file. Views may use one another; a view whose dependencies are not
@@ -79,7 +87,14 @@ async fn register_views(ctx: &SessionContext) -> Result<()> {
         let mut last_error = None;
         for view in pending.iter().copied() {
             let body = strip_comments(view.sql);
-            match ctx.sql(&format!("CREATE VIEW {} AS {}", view.name, body.trim().trim_end_matches(';'))).await {
+            match ctx
+                .sql(&format!(
+                    "CREATE VIEW {} AS {}",
+                    view.name,
+                    body.trim().trim_end_matches(';')
+                ))
+                .await
+            {
                 Ok(_) => {}
                 Err(e) => {
                     failed.push(view);
@@ -89,7 +104,9 @@ async fn register_views(ctx: &SessionContext) -> Result<()> {
         }
         if failed.len() == pending.len() {
             let (name, e) = last_error.expect("a failed view left an error");
-            return Err(Error::Usage(format!("view `{name}` (src/sql/views/{name}.sql) does not plan: {e}")));
+            return Err(Error::Usage(format!(
+                "view `{name}` (src/sql/views/{name}.sql) does not plan: {e}"
+            )));
         }
         pending = failed;
     }
@@ -97,5 +114,8 @@ async fn register_views(ctx: &SessionContext) -> Result<()> {
 }
 
 fn strip_comments(sql: &str) -> String {
-    sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n")
+    sql.lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -24,17 +24,29 @@ pub enum OutputFormat {
 }
 
 /// Writes `batches` in `format` to `out` (stdout when `None`; required for Parquet).
-pub fn write_batches(schema: &SchemaRef, batches: &[RecordBatch], format: OutputFormat, out: Option<&Path>) -> Result<()> {
+pub fn write_batches(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    format: OutputFormat,
+    out: Option<&Path>,
+) -> Result<()> {
     match (format, out) {
-        (OutputFormat::Parquet, None) => Err(Error::Usage("--format parquet needs --out FILE".into())),
+        (OutputFormat::Parquet, None) => {
+            Err(Error::Usage("--format parquet needs --out FILE".into()))
+        }
         (OutputFormat::Parquet, Some(path)) => {
             let file = fs_err::File::create(path)?;
-            let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None)
-                .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
+            let mut writer =
+                datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None)
+                    .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
             for b in batches {
-                writer.write(b).map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
+                writer
+                    .write(b)
+                    .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
             }
-            writer.close().map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
+            writer
+                .close()
+                .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
             Ok(())
         }
         (_, Some(path)) => {
@@ -53,11 +65,18 @@ pub fn write_batches(schema: &SchemaRef, batches: &[RecordBatch], format: Output
     }
 }
 
-fn write_text(schema: &SchemaRef, batches: &[RecordBatch], format: OutputFormat, out: &mut dyn Write) -> Result<()> {
+fn write_text(
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> Result<()> {
     match format {
         OutputFormat::Table => out.write_all(format_table(schema, batches)?.as_bytes())?,
         OutputFormat::Csv => {
-            let mut w = datafusion::arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            let mut w = datafusion::arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(out);
             if batches.is_empty() {
                 w.write(&RecordBatch::new_empty(schema.clone()))?;
             }
@@ -106,7 +125,11 @@ pub fn cell_strings(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>> {
 pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<String> {
     let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let rows = cell_strings(batches)?;
-    let numeric: Vec<bool> = schema.fields().iter().map(|f| f.data_type().is_numeric()).collect();
+    let numeric: Vec<bool> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().is_numeric())
+        .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -147,6 +170,10 @@ pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<Strin
         out.push_str(&line(row, &numeric));
     }
     out.push_str(&rule('└', '┴', '┘'));
-    out.push_str(&format!("{} row{}\n", rows.len(), if rows.len() == 1 { "" } else { "s" }));
+    out.push_str(&format!(
+        "{} row{}\n",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" }
+    ));
     Ok(out)
 }

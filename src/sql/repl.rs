@@ -42,20 +42,32 @@ fn parse_command(line: &str) -> Option<Command> {
 /// loop goes on; the exit is an error only if the last statement failed in pipe mode.
 pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
     let interactive = std::io::IsTerminal::is_terminal(&std::io::stdin());
-    let mut editor = if interactive { rustyline::DefaultEditor::new().ok() } else { None };
-    let history = std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".ceping_history"));
+    let mut editor = if interactive {
+        rustyline::DefaultEditor::new().ok()
+    } else {
+        None
+    };
+    let history =
+        std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".ceping_history"));
     if let (Some(ed), Some(h)) = (editor.as_mut(), history.as_ref()) {
         let _ = ed.load_history(h);
     }
     if interactive {
-        println!("ceping SQL (warehouse version {}). \\? for help, \\q to quit.", session.warehouse_version);
+        println!(
+            "ceping SQL (warehouse version {}). \\? for help, \\q to quit.",
+            session.warehouse_version
+        );
     }
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let mut buffer = String::new();
     let mut ok = true;
     loop {
-        let prompt = if buffer.is_empty() { "ceping> " } else { "   ...> " };
+        let prompt = if buffer.is_empty() {
+            "ceping> "
+        } else {
+            "   ...> "
+        };
         let line = match editor.as_mut() {
             Some(ed) => match ed.readline(prompt) {
                 Ok(l) => l,
@@ -81,12 +93,16 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
                         println!("{HELP}");
                         Ok(())
                     }
-                    Command::List => list_tables().and_then(|l| print_listing(l, OutputFormat::Table)),
+                    Command::List => {
+                        list_tables().and_then(|l| print_listing(l, OutputFormat::Table))
+                    }
                     Command::Describe(name) => match describe(session, &name).await {
                         Ok(l) => print_listing(l, OutputFormat::Table),
                         Err(e) => Err(e),
                     },
-                    Command::Unknown(c) => Err(crate::error::Error::Usage(format!("unknown command `{c}`; \\? lists them"))),
+                    Command::Unknown(c) => Err(crate::error::Error::Usage(format!(
+                        "unknown command `{c}`; \\? lists them"
+                    ))),
                 };
                 ok = report(result);
                 continue;
@@ -131,7 +147,10 @@ mod tests {
     #[test]
     fn backslash_commands_parse() {
         assert_eq!(parse_command("\\d"), Some(Command::List));
-        assert_eq!(parse_command(" \\d plan_items "), Some(Command::Describe("plan_items".into())));
+        assert_eq!(
+            parse_command(" \\d plan_items "),
+            Some(Command::Describe("plan_items".into()))
+        );
         assert_eq!(parse_command("\\q"), Some(Command::Quit));
         assert_eq!(parse_command("select 1;"), None);
         assert_eq!(parse_command("\\x"), Some(Command::Unknown("\\x".into())));

@@ -44,7 +44,11 @@ impl std::str::FromStr for AsOf {
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         let s = s.trim();
         if let Ok(v) = s.parse::<i64>() {
-            return if v >= 0 { Ok(AsOf::Version(v)) } else { Err(format!("a warehouse version is 0 or more: {s}")) };
+            return if v >= 0 {
+                Ok(AsOf::Version(v))
+            } else {
+                Err(format!("a warehouse version is 0 or more: {s}"))
+            };
         }
         if let Ok(t) = DateTime::parse_from_rfc3339(s) {
             return Ok(AsOf::Time(t.with_timezone(&Utc)));
@@ -55,7 +59,9 @@ impl std::str::FromStr for AsOf {
             }
         }
         if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            let end = d.and_hms_milli_opt(23, 59, 59, 999).expect("23:59:59.999 is a valid time");
+            let end = d
+                .and_hms_milli_opt(23, 59, 59, 999)
+                .expect("23:59:59.999 is a valid time");
             return Ok(AsOf::Time(Utc.from_utc_datetime(&end)));
         }
         Err(format!("expected a warehouse version (0, 1, …), a date (2019-04-01) or a time (2019-04-01T12:00:00Z): {s}"))
@@ -69,19 +75,26 @@ impl Warehouse {
     /// Opens the warehouse at `root`, creating it when the directory is missing or empty.
     /// A non-empty directory without the marker file is refused, never written to.
     pub async fn open_or_create(root: &Path) -> Result<Self> {
-        let wh = Warehouse { root: root.to_path_buf() };
+        let wh = Warehouse {
+            root: root.to_path_buf(),
+        };
         if root.join(MARKER).is_file() {
             return Ok(wh);
         }
         if root.exists() {
             if !root.is_dir() {
-                return Err(Error::ForeignDirectory { path: root.into(), why: "it is a file, not a directory".into() });
+                return Err(Error::ForeignDirectory {
+                    path: root.into(),
+                    why: "it is a file, not a directory".into(),
+                });
             }
             let mut entries = fs_err::read_dir(root)?;
             if entries.next().is_some() {
                 return Err(Error::ForeignDirectory {
                     path: root.into(),
-                    why: format!("it is not empty and has no `{MARKER}`; give an empty or new directory"),
+                    why: format!(
+                        "it is not empty and has no `{MARKER}`; give an empty or new directory"
+                    ),
                 });
             }
         }
@@ -118,12 +131,15 @@ impl Warehouse {
     pub fn table_url(&self, name: &str) -> Result<Url> {
         let dir = self.root.join(name);
         let abs = std::path::absolute(&dir)?;
-        Url::from_directory_path(&abs).map_err(|()| Error::Usage(format!("cannot make a URL of `{}`", abs.display())))
+        Url::from_directory_path(&abs)
+            .map_err(|()| Error::Usage(format!("cannot make a URL of `{}`", abs.display())))
     }
 
     /// The table at its latest version.
     pub async fn table(&self, name: &str) -> Result<DeltaTable> {
-        deltalake::open_table(self.table_url(name)?).await.map_err(|e| Error::delta(name, e))
+        deltalake::open_table(self.table_url(name)?)
+            .await
+            .map_err(|e| Error::delta(name, e))
     }
 
     /// The table at a given Delta version.
@@ -148,14 +164,15 @@ impl Warehouse {
             ))),
             AsOf::Version(v) => Ok(*v),
             AsOf::Time(t) => {
-                let mut log = self.table(INGEST_LOG.name).await?;
-                log.load_with_datetime(*t).await.map_err(|e| match e {
-                    deltalake::DeltaTableError::InvalidDateTimeString { .. } => {
-                        Error::Usage(format!("the warehouse did not exist yet at {t}"))
-                    }
-                    e => Error::delta(INGEST_LOG.name, e),
-                })?;
-                Ok(log.version().map_or(0, |v| v as i64))
+                // The times `ceping history` shows: each version's `loaded_at`.
+                let micros = t.timestamp_micros();
+                let rows = self
+                    .query_log(&format!(
+                        "SELECT CAST(COALESCE(MAX(warehouse_version), 0) AS BIGINT) FROM log \
+                         WHERE CAST(loaded_at AS BIGINT) <= {micros}"
+                    ))
+                    .await?;
+                Ok(rows[0].column(0).as_primitive::<Int64Type>().value(0))
             }
         }
     }
@@ -165,16 +182,22 @@ impl Warehouse {
         let log = self.table_at(INGEST_LOG.name, warehouse_version).await?;
         let mut versions: TableVersions = TABLES.iter().map(|t| (t.name.to_string(), 0)).collect();
         let ctx = datafusion::prelude::SessionContext::new();
-        log.update_datafusion_session(&ctx.state()).map_err(|e| Error::delta(INGEST_LOG.name, e))?;
+        log.update_datafusion_session(&ctx.state())
+            .map_err(|e| Error::delta(INGEST_LOG.name, e))?;
         ctx.register_table("log", log.table_provider().await?)?;
         let batches = ctx
             .sql("SELECT table_versions FROM log ORDER BY warehouse_version DESC LIMIT 1")
             .await?
             .collect()
             .await?;
-        if let Some(json) = batches.iter().find(|b| b.num_rows() > 0).map(|b| crate::sql::exec::strings(b.column(0)).map(|a| a.value(0).to_string()).unwrap_or_default()) {
-            let recorded: TableVersions = serde_json::from_str(&json)
-                .map_err(|e| Error::Usage(format!("ingest_log.table_versions is not valid JSON: {e}")))?;
+        if let Some(json) = batches.iter().find(|b| b.num_rows() > 0).map(|b| {
+            crate::sql::exec::strings(b.column(0))
+                .map(|a| a.value(0).to_string())
+                .unwrap_or_default()
+        }) {
+            let recorded: TableVersions = serde_json::from_str(&json).map_err(|e| {
+                Error::Usage(format!("ingest_log.table_versions is not valid JSON: {e}"))
+            })?;
             versions.extend(recorded);
         }
         versions.insert(INGEST_LOG.name.to_string(), warehouse_version);
@@ -184,7 +207,11 @@ impl Warehouse {
     /// Appends one ingest as one logical commit: the data tables first, `ingest_log` last
     /// (with the resulting table versions). If any write fails, the tables already written
     /// are restored to their previous versions, so the warehouse reads as before.
-    pub async fn commit_ingest(&self, appends: Vec<(&'static TableDef, Vec<RecordBatch>)>, log_row: LogRow) -> Result<i64> {
+    pub async fn commit_ingest(
+        &self,
+        appends: Vec<(&'static TableDef, Vec<RecordBatch>)>,
+        log_row: LogRow,
+    ) -> Result<i64> {
         let mut before: Vec<(&'static TableDef, i64)> = Vec::new();
         let result = self.commit_inner(appends, log_row, &mut before).await;
         if result.is_err() {
@@ -217,7 +244,10 @@ impl Warehouse {
                 .with_save_mode(SaveMode::Append)
                 .await
                 .map_err(|e| Error::delta(def.name, e))?;
-            versions.insert(def.name.to_string(), table.version().map_or(0, |v| v as i64));
+            versions.insert(
+                def.name.to_string(),
+                table.version().map_or(0, |v| v as i64),
+            );
         }
         let new_version = warehouse_version + 1;
         versions.insert(INGEST_LOG.name.to_string(), new_version);
@@ -234,28 +264,42 @@ impl Warehouse {
     /// Whether these bytes were ingested before: the earlier log entry's file name.
     pub async fn already_ingested(&self, sha256: &str) -> Result<Option<String>> {
         let rows = self
-            .query_log(&format!("SELECT file_name FROM log WHERE source_sha256 = '{}' LIMIT 1", sha256.replace('\'', "")))
+            .query_log(&format!(
+                "SELECT file_name FROM log WHERE source_sha256 = '{}' LIMIT 1",
+                sha256.replace('\'', "")
+            ))
             .await?;
-        Ok(rows.iter().find(|b| b.num_rows() > 0).map(|b| crate::sql::exec::strings(b.column(0)).map(|a| a.value(0).to_string()).unwrap_or_default()))
+        Ok(rows.iter().find(|b| b.num_rows() > 0).map(|b| {
+            crate::sql::exec::strings(b.column(0))
+                .map(|a| a.value(0).to_string())
+                .unwrap_or_default()
+        }))
     }
 
     /// The number of plan revisions of a year already loaded.
     pub async fn plan_revisions(&self, year: i32) -> Result<i64> {
         let rows = self
-            .query_log(&format!("SELECT COALESCE(MAX(revision), 0) FROM log WHERE kind = 'plan' AND year = {year}"))
+            .query_log(&format!(
+                "SELECT COALESCE(MAX(revision), 0) FROM log WHERE kind = 'plan' AND year = {year}"
+            ))
             .await?;
         let col = rows[0].column(0);
-        let col = datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Int64)?;
+        let col =
+            datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Int64)?;
         Ok(col.as_primitive::<Int64Type>().value(0))
     }
 
     async fn query_log(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         let log = self.table(INGEST_LOG.name).await?;
         let ctx = datafusion::prelude::SessionContext::new();
-        log.update_datafusion_session(&ctx.state()).map_err(|e| Error::delta(INGEST_LOG.name, e))?;
+        log.update_datafusion_session(&ctx.state())
+            .map_err(|e| Error::delta(INGEST_LOG.name, e))?;
         ctx.register_table("log", log.table_provider().await?)?;
         let batches = ctx.sql(sql).await?.collect().await?;
-        Ok(batches.into_iter().filter(|b| b.num_rows() > 0 || b.column(0).is_empty()).collect())
+        Ok(batches
+            .into_iter()
+            .filter(|b| b.num_rows() > 0 || b.column(0).is_empty())
+            .collect())
     }
 }
 
@@ -274,9 +318,12 @@ pub struct LogRow {
 
 impl LogRow {
     fn to_batch(&self, warehouse_version: i64, versions: &TableVersions) -> Result<RecordBatch> {
-        use datafusion::arrow::array::{Int32Array, Int64Array, StringArray, TimestampMicrosecondArray};
+        use datafusion::arrow::array::{
+            Int32Array, Int64Array, StringArray, TimestampMicrosecondArray,
+        };
         use std::sync::Arc;
-        let json = serde_json::to_string(versions).expect("a map of strings to integers serialises");
+        let json =
+            serde_json::to_string(versions).expect("a map of strings to integers serialises");
         let now = Utc::now().timestamp_micros();
         Ok(RecordBatch::try_new(
             INGEST_LOG.schema(),

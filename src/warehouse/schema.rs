@@ -62,17 +62,42 @@ pub struct TableDef {
     pub lineage: bool,
 }
 
-const fn col(name: &'static str, ty: ColumnType, label: &'static str, meaning: &'static str) -> ColumnDef {
-    ColumnDef { name, ty, label, meaning }
+const fn col(
+    name: &'static str,
+    ty: ColumnType,
+    label: &'static str,
+    meaning: &'static str,
+) -> ColumnDef {
+    ColumnDef {
+        name,
+        ty,
+        label,
+        meaning,
+    }
 }
 
 use ColumnType::*;
 
 pub const LINEAGE: &[ColumnDef] = &[
-    col("source_file", Utf8, "来源文件", "file name as given to `ceping ingest`"),
-    col("source_sha256", Utf8, "文件摘要", "SHA-256 of the file's bytes"),
+    col(
+        "source_file",
+        Utf8,
+        "来源文件",
+        "file name as given to `ceping ingest`",
+    ),
+    col(
+        "source_sha256",
+        Utf8,
+        "文件摘要",
+        "SHA-256 of the file's bytes",
+    ),
     col("source_sheet", Utf8, "工作表", "sheet the row came from"),
-    col("source_row", Int32, "行号", "1-based row number as Excel shows it"),
+    col(
+        "source_row",
+        Int32,
+        "行号",
+        "1-based row number as Excel shows it",
+    ),
 ];
 
 pub const PLAN_ITEMS: TableDef = TableDef {
@@ -82,16 +107,56 @@ pub const PLAN_ITEMS: TableDef = TableDef {
     lineage: true,
     columns: &[
         col("year", Int32, "计划年度", "plan year"),
-        col("revision", Int32, "修订版次", "1 for the first published preview of the year, +1 per re-issued workbook"),
-        col("department", Utf8, "主管部门", "competent department, normalised name"),
+        col(
+            "revision",
+            Int32,
+            "修订版次",
+            "1 for the first published preview of the year, +1 per re-issued workbook",
+        ),
+        col(
+            "department",
+            Utf8,
+            "主管部门",
+            "competent department, normalised name",
+        ),
         col("unit", Utf8, "预算单位", "budget unit, normalised name"),
         col("system", Utf8, "系统名称", "system name, normalised"),
-        col("system_id", Utf8, "系统标识", "filing number (备案编号) when given, else a key from normalised unit + system"),
-        col("level", Int8, "安全保护等级", "protection level 1–5; null when the workbook does not say"),
-        col("reason", Utf8, "测评原因", "periodic (周期测评), new (新建系统), change (重大变更复测)"),
-        col("planned_quarter", Int8, "计划季度", "1–4 when the workbook gives a planned month or quarter"),
-        col("last_assessed", Date32, "上次测评时间", "date of the previous assessment"),
-        col("trial_ended_on", Date32, "试运行结束时间", "end of a new system's trial operation (due within 30 days after)"),
+        col(
+            "system_id",
+            Utf8,
+            "系统标识",
+            "filing number (备案编号) when given, else a key from normalised unit + system",
+        ),
+        col(
+            "level",
+            Int8,
+            "安全保护等级",
+            "protection level 1–5; null when the workbook does not say",
+        ),
+        col(
+            "reason",
+            Utf8,
+            "测评原因",
+            "periodic (周期测评), new (新建系统), change (重大变更复测)",
+        ),
+        col(
+            "planned_quarter",
+            Int8,
+            "计划季度",
+            "1–4 when the workbook gives a planned month or quarter",
+        ),
+        col(
+            "last_assessed",
+            Date32,
+            "上次测评时间",
+            "date of the previous assessment",
+        ),
+        col(
+            "trial_ended_on",
+            Date32,
+            "试运行结束时间",
+            "end of a new system's trial operation (due within 30 days after)",
+        ),
     ],
 };
 
@@ -101,17 +166,37 @@ pub const ASSESSMENTS: TableDef = TableDef {
     meaning: "one row per completed assessment",
     lineage: true,
     columns: &[
-        col("assessment_id", Utf8, "报告编号", "report number; derived from system and date when absent"),
+        col(
+            "assessment_id",
+            Utf8,
+            "报告编号",
+            "report number; derived from system and date when absent",
+        ),
         col("system_id", Utf8, "系统标识", "as in plan_items"),
         col("department", Utf8, "主管部门", "competent department"),
         col("unit", Utf8, "预算单位", "budget unit"),
         col("system", Utf8, "系统名称", "system name"),
         col("level", Int8, "安全保护等级", "level at assessment time"),
-        col("assessed_on", Date32, "出具报告日期", "date the assessment report was issued"),
+        col(
+            "assessed_on",
+            Date32,
+            "出具报告日期",
+            "date the assessment report was issued",
+        ),
         col("year", Int32, "年度", "year of assessed_on"),
         col("quarter", Int8, "季度", "quarter of assessed_on"),
-        col("planned", Boolean, "是否计划内", "the system is in that year's current plan"),
-        col("conclusion", Utf8, "测评结论", "excellent/good/fair/poor (优良中差) or pass/basic_pass/fail (符合/基本符合/不符合)"),
+        col(
+            "planned",
+            Boolean,
+            "是否计划内",
+            "the system is in that year's current plan",
+        ),
+        col(
+            "conclusion",
+            Utf8,
+            "测评结论",
+            "excellent/good/fair/poor (优良中差) or pass/basic_pass/fail (符合/基本符合/不符合)",
+        ),
         col("score", Float64, "得分", "0–100"),
         col("high_risks", Int32, "高风险数", "high-risk findings"),
         col("medium_risks", Int32, "中风险数", "medium-risk findings"),
@@ -126,13 +211,38 @@ pub const FINDINGS: TableDef = TableDef {
     meaning: "one row per finding, with its rectification state",
     lineage: true,
     columns: &[
-        col("finding_id", Utf8, "问题编号", "report number + item number"),
-        col("assessment_id", Utf8, "报告编号", "the assessment that found it"),
-        col("system_id", Utf8, "系统标识", "the system, from the matched assessment"),
+        col(
+            "finding_id",
+            Utf8,
+            "问题编号",
+            "report number + item number",
+        ),
+        col(
+            "assessment_id",
+            Utf8,
+            "报告编号",
+            "the assessment that found it",
+        ),
+        col(
+            "system_id",
+            Utf8,
+            "系统标识",
+            "the system, from the matched assessment",
+        ),
         col("risk", Utf8, "风险等级", "high, medium, low (高/中/低风险)"),
-        col("category", Utf8, "安全类别", "MLPS 2.0 control area, e.g. 安全计算环境"),
+        col(
+            "category",
+            Utf8,
+            "安全类别",
+            "MLPS 2.0 control area, e.g. 安全计算环境",
+        ),
         col("description", Utf8, "问题描述", "what was found"),
-        col("remedy", Utf8, "整改方式", "immediate (即知即改) or renovation (系统改造)"),
+        col(
+            "remedy",
+            Utf8,
+            "整改方式",
+            "immediate (即知即改) or renovation (系统改造)",
+        ),
         col("due_on", Date32, "整改期限", "rectification deadline"),
         col("status", Utf8, "整改状态", "open, in_progress, fixed"),
         col("fixed_on", Date32, "完成日期", "null unless fixed"),
@@ -149,7 +259,12 @@ pub const BUDGETS: TableDef = TableDef {
         col("year", Int32, "预算年度", "budget year"),
         col("department", Utf8, "主管部门", "competent department"),
         col("unit", Utf8, "预算单位", "budget unit"),
-        col("category", Utf8, "经费类别", "assessment (测评), rectification (整改), service (安全服务)"),
+        col(
+            "category",
+            Utf8,
+            "经费类别",
+            "assessment (测评), rectification (整改), service (安全服务)",
+        ),
         col("requested", Money, "申报金额", "yuan requested"),
         col("approved", Money, "批复金额", "yuan approved"),
         col("spent", Money, "实际支出", "yuan spent"),
@@ -163,16 +278,41 @@ pub const INGEST_LOG: TableDef = TableDef {
     lineage: false,
     columns: &[
         col("file_name", Utf8, "文件名", "file name as given"),
-        col("source_sha256", Utf8, "文件摘要", "SHA-256 of the bytes; the same bytes are ingested once"),
+        col(
+            "source_sha256",
+            Utf8,
+            "文件摘要",
+            "SHA-256 of the bytes; the same bytes are ingested once",
+        ),
         col("kind", Utf8, "类型", "plan, assessments, findings, budgets"),
         col("year", Int32, "年度", "year the file is about"),
         col("revision", Int32, "修订版次", "plan revision (plans only)"),
         col("rows_loaded", Int64, "导入行数", "rows loaded"),
         col("rows_rejected", Int64, "拒绝行数", "rows sent to rejects"),
-        col("rows_skipped", Int64, "跳过行数", "title, header, blank, total and note rows"),
-        col("loaded_at", Timestamp, "导入时间", "when the commit was made (UTC)"),
-        col("warehouse_version", Int64, "仓库版本", "this commit's warehouse version (`--as-of`)"),
-        col("table_versions", Utf8, "表版本", "JSON map of each table's Delta version at this warehouse version"),
+        col(
+            "rows_skipped",
+            Int64,
+            "跳过行数",
+            "title, header, blank, total and note rows",
+        ),
+        col(
+            "loaded_at",
+            Timestamp,
+            "导入时间",
+            "when the commit was made (UTC)",
+        ),
+        col(
+            "warehouse_version",
+            Int64,
+            "仓库版本",
+            "this commit's warehouse version (`--as-of`)",
+        ),
+        col(
+            "table_versions",
+            Utf8,
+            "表版本",
+            "JSON map of each table's Delta version at this warehouse version",
+        ),
     ],
 };
 
@@ -183,15 +323,32 @@ pub const REJECTS: TableDef = TableDef {
     lineage: true,
     columns: &[
         col("kind", Utf8, "类型", "the kind of file"),
-        col("column_name", Utf8, "列名", "the source column at fault, as headed in the sheet"),
+        col(
+            "column_name",
+            Utf8,
+            "列名",
+            "the source column at fault, as headed in the sheet",
+        ),
         col("value", Utf8, "原值", "the offending cell as text"),
         col("reason", Utf8, "原因", "why the row was not loaded"),
-        col("raw_cells", Utf8, "原始单元格", "JSON array of [header, cell text] pairs of the whole row"),
+        col(
+            "raw_cells",
+            Utf8,
+            "原始单元格",
+            "JSON array of [header, cell text] pairs of the whole row",
+        ),
     ],
 };
 
 /// Every table of the warehouse. `ingest_log` is last: its commit marks an ingest done.
-pub const TABLES: &[&TableDef] = &[&PLAN_ITEMS, &ASSESSMENTS, &FINDINGS, &BUDGETS, &REJECTS, &INGEST_LOG];
+pub const TABLES: &[&TableDef] = &[
+    &PLAN_ITEMS,
+    &ASSESSMENTS,
+    &FINDINGS,
+    &BUDGETS,
+    &REJECTS,
+    &INGEST_LOG,
+];
 
 impl TableDef {
     pub fn all_columns(&self) -> impl Iterator<Item = &'static ColumnDef> {
@@ -220,5 +377,8 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 
 /// Chinese label of a column name in any table (first match), for report headings.
 pub fn label_of(column: &str) -> Option<&'static str> {
-    TABLES.iter().find_map(|t| t.column(column)).map(|c| c.label)
+    TABLES
+        .iter()
+        .find_map(|t| t.column(column))
+        .map(|c| c.label)
 }

@@ -1,0 +1,236 @@
+//! The foundation: warehouse creation, the dictionary, SQL in every format, the REPL,
+//! time travel and errors.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::common::{fixture, s, TestWarehouse};
+
+#[test]
+fn first_use_creates_a_delta_table_per_table() {
+    let wh = TestWarehouse::new();
+    let out = wh.run(&["init"]);
+    assert!(out.contains("version 0"), "{out}");
+    for t in [
+        "plan_items",
+        "assessments",
+        "findings",
+        "budgets",
+        "ingest_log",
+        "rejects",
+    ] {
+        assert!(
+            wh.path()
+                .join(t)
+                .join("_delta_log")
+                .join("00000000000000000000.json")
+                .is_file(),
+            "{t}"
+        );
+    }
+    assert!(wh.path().join("_ceping_warehouse.json").is_file());
+}
+
+#[test]
+fn a_foreign_directory_is_refused_and_left_alone() {
+    let wh = TestWarehouse::new();
+    std::fs::create_dir_all(wh.path()).unwrap();
+    std::fs::write(wh.path().join("notes.txt"), "mine").unwrap();
+    let (code, err) = wh.fail(&["tables"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("is not a ceping warehouse") && err.contains("not empty"),
+        "{err}"
+    );
+    let entries: Vec<_> = std::fs::read_dir(wh.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "nothing was written");
+}
+
+#[test]
+fn tables_lists_every_table_and_view_with_labels() {
+    let wh = TestWarehouse::new();
+    let rows = crate::common::parse_csv(&wh.run(&["tables", "--format", "csv"]));
+    let names: Vec<&str> = rows.iter().skip(1).map(|r| r[0].as_str()).collect();
+    for t in [
+        "plan_items",
+        "assessments",
+        "findings",
+        "budgets",
+        "rejects",
+        "ingest_log",
+        "plan_items_current",
+    ] {
+        assert!(names.contains(&t), "{t} in {names:?}");
+    }
+    let plan = rows.iter().find(|r| r[0] == "plan_items").unwrap();
+    assert_eq!(
+        (plan[1].as_str(), plan[2].as_str()),
+        ("table", "测评计划预告")
+    );
+}
+
+#[test]
+fn describe_gives_types_and_chinese_labels() {
+    let wh = TestWarehouse::new();
+    let rows = crate::common::parse_csv(&wh.run(&["describe", "assessments", "--format", "csv"]));
+    let fee = rows.iter().find(|r| r[0] == "fee").unwrap();
+    assert_eq!(&fee[1..3], ["Decimal128(18, 2)", "测评费用"]);
+    let assessed = rows.iter().find(|r| r[0] == "assessed_on").unwrap();
+    assert_eq!(&assessed[1..3], ["Date32", "出具报告日期"]);
+    let (_, err) = wh.fail(&["describe", "nope"]);
+    assert!(err.contains("no table or view named `nope`"), "{err}");
+}
+
+#[test]
+fn table_output_aligns_chinese_by_display_width() {
+    let wh = TestWarehouse::new();
+    let out = wh.run(&["sql", "SELECT '市教委' AS department, 'OA' AS system UNION ALL SELECT 'Education Commission', '网上报名系统' ORDER BY 1"]);
+    let widths: Vec<usize> = out
+        .lines()
+        .filter(|l| l.starts_with(['│', '┌', '├', '└']))
+        .map(|l| l.width())
+        .collect();
+    assert!(widths.len() >= 5, "{out}");
+    assert!(
+        widths.iter().all(|w| *w == widths[0]),
+        "every line is equally wide on screen:\n{out}"
+    );
+    assert!(out.contains("│ 市教委               │"), "{out}");
+    assert!(out.trim_end().ends_with("2 rows"));
+}
+
+#[test]
+fn csv_json_and_parquet_formats() {
+    let wh = TestWarehouse::new();
+    let q = "SELECT 1 AS n, '市教委' AS d, CAST(12800.5 AS DECIMAL(18,2)) AS fee";
+    assert_eq!(
+        wh.run(&["sql", "--format", "csv", q]),
+        "n,d,fee\n1,市教委,12800.50\n"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&wh.run(&["sql", "--format", "json", q])).unwrap();
+    assert_eq!(json[0]["d"], "市教委");
+    assert_eq!(json[0]["n"], 1);
+    let out = wh.file("out.parquet");
+    let (_, err) = wh.fail(&["sql", "--format", "parquet", q]);
+    assert!(err.contains("--out"), "{err}");
+    wh.run(&[
+        "sql",
+        "--format",
+        "parquet",
+        "--out",
+        out.to_str().unwrap(),
+        q,
+    ]);
+    let file = std::fs::File::open(&out).unwrap();
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap();
+    assert_eq!(
+        reader.schema().field(2).data_type(),
+        &datafusion::arrow::datatypes::DataType::Decimal128(18, 2)
+    );
+    let batches: Vec<_> = reader.build().unwrap().collect::<Result<_, _>>().unwrap();
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
+}
+
+#[test]
+fn sql_from_a_file_runs_every_statement() {
+    let wh = TestWarehouse::new();
+    let f = wh.file("q.sql");
+    std::fs::write(&f, "-- two statements\nSELECT 1 AS a;\nSELECT 'b' AS b;\n").unwrap();
+    assert_eq!(
+        wh.run(&["sql", "--format", "csv", "-f", f.to_str().unwrap()]),
+        "a\n1\nb\nb\n"
+    );
+}
+
+#[test]
+fn the_repl_reads_statements_and_backslash_commands_from_stdin() {
+    let wh = TestWarehouse::new();
+    let out = wh
+        .cmd()
+        .args(["sql", "--format", "csv"])
+        .write_stdin("\\d\nSELECT 40 +\n  2 AS answer;\n\\d plan_items\nSELECT nope;\n\\q\nSELECT 'never';\n")
+        .output()
+        .unwrap();
+    let stdout = s(&out.stdout);
+    assert!(
+        stdout.contains("plan_items_current"),
+        "\\d lists views: {stdout}"
+    );
+    assert!(
+        stdout.contains("answer\n42\n"),
+        "a multi-line statement: {stdout}"
+    );
+    assert!(
+        stdout.contains("安全保护等级"),
+        "\\d NAME shows labels: {stdout}"
+    );
+    assert!(!stdout.contains("never"), "\\q stops reading");
+    assert!(
+        s(&out.stderr).contains("error:"),
+        "a bad statement is reported and the REPL goes on"
+    );
+}
+
+#[test]
+fn as_of_reads_the_warehouse_as_it_was() {
+    let wh = TestWarehouse::new();
+    wh.ingest(&[&fixture("plan_2019.xlsx")]);
+    wh.ingest(&[&fixture("plan_2022.ods")]);
+    assert_eq!(wh.scalar("SELECT count(*) FROM plan_items"), "10");
+    assert_eq!(
+        wh.run(&[
+            "sql",
+            "--format",
+            "csv",
+            "--as-of",
+            "1",
+            "SELECT count(*) AS n FROM plan_items"
+        ]),
+        "n\n7\n"
+    );
+    assert_eq!(
+        wh.run(&[
+            "sql",
+            "--format",
+            "csv",
+            "--as-of",
+            "0",
+            "SELECT count(*) AS n FROM plan_items"
+        ]),
+        "n\n0\n"
+    );
+    // A time between the two commits.
+    let t =
+        wh.scalar("SELECT CAST(loaded_at AS VARCHAR) FROM ingest_log WHERE warehouse_version = 1");
+    let after_first = t.replace(' ', "T");
+    let out = wh.run(&[
+        "sql",
+        "--format",
+        "csv",
+        "--as-of",
+        &after_first,
+        "SELECT count(*) AS n FROM plan_items",
+    ]);
+    assert!(out == "n\n7\n", "{out} at {after_first}");
+    let (_, err) = wh.fail(&["sql", "--as-of", "9", "SELECT 1"]);
+    assert!(err.contains("version 9 does not exist"), "{err}");
+}
+
+#[test]
+fn sql_errors_are_one_clear_line() {
+    let wh = TestWarehouse::new();
+    let (code, err) = wh.fail(&["sql", "SELEC 1"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("error: ") && err.lines().count() == 1,
+        "{err}"
+    );
+    let (_, err) = wh.fail(&["sql", "SELECT * FROM no_such_table"]);
+    assert!(err.contains("no_such_table"), "{err}");
+    let (code, _) = wh.fail(&["sql", "--format", "xml", "SELECT 1"]);
+    assert_eq!(code, 2, "bad flags are usage errors");
+    let (_, err) = wh.fail(&["sql", "INSERT INTO plan_items (year) VALUES (2019)"]);
+    assert!(err.contains("only by `ceping ingest`"), "{err}");
+}

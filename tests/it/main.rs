@@ -1,0 +1,7 @@
+//! One integration-test binary (each extra tests/*.rs would link DataFusion and deltalake
+//! again). Every test runs the real `ceping` binary on a temporary warehouse.
+
+mod cli;
+mod common;
+mod ingest_plans;
+mod schema;
