@@ -15,7 +15,11 @@ fn main() {
     for n in &names {
         let stem = n.trim_end_matches(".sql");
         println!("cargo:rerun-if-changed={}/{n}", dir.display());
-        writeln!(out, "    ({stem:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/sql/views/{n}\"))),").unwrap();
+        writeln!(
+            out,
+            "    ({stem:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/src/sql/views/{n}\"))),"
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let path = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("views.rs");

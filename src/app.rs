@@ -37,16 +37,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest(args) => crate::ingest::cli::ingest(&wh, args).await,
-        Command::Inspect {
-            file,
-            kind,
-            rejects,
-        } => crate::ingest::cli::inspect(&file, kind.as_deref(), rejects),
-        Command::Rejects {
-            file,
-            export,
-            format,
-        } => crate::ingest::cli::rejects(&wh, file.as_deref(), export.as_deref(), format).await,
+        Command::Inspect { file, kind, rejects } => crate::ingest::cli::inspect(&file, kind.as_deref(), rejects),
+        Command::Rejects { file, export, format } => {
+            crate::ingest::cli::rejects(&wh, file.as_deref(), export.as_deref(), format).await
+        }
     }
 }
 
@@ -64,11 +58,7 @@ async fn run_sql(wh: &Warehouse, args: SqlArgs) -> anyhow::Result<ExitCode> {
         }
         None => {
             let ok = sql::repl::run(&session, args.format).await?;
-            Ok(if ok {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
     }
 }

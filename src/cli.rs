@@ -15,12 +15,7 @@ use crate::warehouse::AsOf;
 #[command(name = "ceping", version, propagate_version = true)]
 pub struct Cli {
     /// The warehouse directory (created on first use).
-    #[arg(
-        long,
-        global = true,
-        env = "CEPING_WAREHOUSE",
-        default_value = "warehouse"
-    )]
+    #[arg(long, global = true, env = "CEPING_WAREHOUSE", default_value = "warehouse")]
     pub warehouse: PathBuf,
 
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.

@@ -12,15 +12,8 @@ pub struct Assessments;
 pub const FIELDS: &[Field] = &[
     Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"]).required(),
     Field::new("department", &["主管部门", "主管单位", "上级主管部门"]).fill_down(FillDown::Always),
-    Field::new(
-        "unit",
-        &["预算单位", "单位名称", "被测单位", "预算单位名称"],
-    )
-    .fill_down(FillDown::WithoutMergeInfo),
-    Field::new(
-        "system",
-        &["系统名称", "信息系统名称", "被测系统名称", "被测系统"],
-    ),
+    Field::new("unit", &["预算单位", "单位名称", "被测单位", "预算单位名称"]).fill_down(FillDown::WithoutMergeInfo),
+    Field::new("system", &["系统名称", "信息系统名称", "被测系统名称", "被测系统"]),
     Field::new("system_id", &["备案编号", "备案号", "系统备案编号"]),
     Field::new("level", &["安全保护等级", "等级", "定级", "保护等级"]),
     Field::new(
@@ -44,10 +37,7 @@ pub const FIELDS: &[Field] = &[
         "medium_risks",
         &["中风险", "中风险数", "中风险问题数", "风险数量中", "中"],
     ),
-    Field::new(
-        "low_risks",
-        &["低风险", "低风险数", "低风险问题数", "风险数量低", "低"],
-    ),
+    Field::new("low_risks", &["低风险", "低风险数", "低风险问题数", "风险数量低", "低"]),
     Field::new("fee", &["测评费用", "费用", "测评费", "金额"]),
 ];
 
@@ -82,6 +72,9 @@ impl SourceKind for Assessments {
     fn fields(&self) -> &'static [Field] {
         FIELDS
     }
+    fn key(&self) -> &'static [&'static str] {
+        &["assessment_id"]
+    }
 
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
         let assessment_id = row
@@ -92,13 +85,9 @@ impl SourceKind for Assessments {
         let system_id = match (row.text("system_id"), &unit, &system) {
             (Some(f), _, _) => normalize::filing_number(&f),
             (None, Some(u), Some(s)) => normalize::system_key(u, s),
-            (None, _, _) => {
-                return Err(row.missing(if unit.is_none() { "unit" } else { "system" }))
-            }
+            (None, _, _) => return Err(row.missing(if unit.is_none() { "unit" } else { "system" })),
         };
-        let assessed_on = row
-            .date("assessed_on")?
-            .ok_or_else(|| row.missing("assessed_on"))?;
+        let assessed_on = row.date("assessed_on")?.ok_or_else(|| row.missing("assessed_on"))?;
         let year = assessed_on.year();
         let quarter = ((assessed_on.month() - 1) / 3 + 1) as i8;
         let planned = ctx.planned.contains(&(year, system_id.clone()));
@@ -116,12 +105,8 @@ impl SourceKind for Assessments {
             year.into(),
             quarter.into(),
             planned.into(),
-            row.vocabulary(
-                "conclusion",
-                CONCLUSIONS,
-                "优/良/中/差 or 符合/基本符合/不符合",
-            )?
-            .into(),
+            row.vocabulary("conclusion", CONCLUSIONS, "优/良/中/差 or 符合/基本符合/不符合")?
+                .into(),
             row.number("score", 0.0..=100.0)?.into(),
             row.count("high_risks")?.into(),
             row.count("medium_risks")?.into(),

@@ -11,20 +11,10 @@ pub const FIELDS: &[Field] = &[
     Field::new("unit", &["预算单位", "单位名称", "预算单位名称"])
         .required()
         .fill_down(FillDown::WithoutMergeInfo),
-    Field::new(
-        "category",
-        &["类别", "经费类别", "预算类别", "项目类别", "费用类别"],
-    )
-    .required(),
-    Field::new(
-        "requested",
-        &["申报金额", "申报", "申请金额", "预算申报金额", "申报数"],
-    ),
+    Field::new("category", &["类别", "经费类别", "预算类别", "项目类别", "费用类别"]).required(),
+    Field::new("requested", &["申报金额", "申报", "申请金额", "预算申报金额", "申报数"]),
     Field::new("approved", &["批复金额", "批复", "核定金额", "批复数"]),
-    Field::new(
-        "spent",
-        &["实际支出", "支出金额", "已支出", "实际支出金额", "执行金额"],
-    ),
+    Field::new("spent", &["实际支出", "支出金额", "已支出", "实际支出金额", "执行金额"]),
     Field::new("year", &["预算年度", "年度"]),
 ];
 
@@ -51,6 +41,9 @@ impl SourceKind for Budgets {
     fn fields(&self) -> &'static [Field] {
         FIELDS
     }
+    fn key(&self) -> &'static [&'static str] {
+        &["year", "unit", "category"]
+    }
     fn needs_year(&self) -> bool {
         true
     }
@@ -64,10 +57,7 @@ impl SourceKind for Budgets {
             Some(_) => row.count("year")?,
             None => ctx.year,
         };
-        let money = |f: &str| {
-            row.money(f)
-                .map(|m| m.map(Value::Money).unwrap_or(Value::Null))
-        };
+        let money = |f: &str| row.money(f).map(|m| m.map(Value::Money).unwrap_or(Value::Null));
         Ok(vec![
             year.into(),
             row.text("department")

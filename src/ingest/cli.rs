@@ -20,8 +20,7 @@ fn progress_bar(file: &str) -> ProgressBar {
     };
     let pb = ProgressBar::with_draw_target(None, target);
     pb.set_style(
-        ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows read ({per_sec})")
-            .expect("a valid template"),
+        ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows read ({per_sec})").expect("a valid template"),
     );
     pb.set_message(file.to_string());
     pb
@@ -62,10 +61,7 @@ pub async fn ingest(wh: &Warehouse, args: IngestArgs) -> anyhow::Result<ExitCode
                     parsed.skipped()
                 );
                 if parsed.rejected() > 0 {
-                    println!(
-                        "  see the rejects: ceping rejects --file '{}'",
-                        parsed.workbook_name
-                    );
+                    println!("  see the rejects: ceping rejects --file '{}'", parsed.workbook_name);
                 }
             }
             Err(e) => {
@@ -99,10 +95,7 @@ fn skips(s: &SheetReport) -> String {
 fn print_sheets(sheets: &[SheetReport]) {
     for s in sheets {
         match &s.ignored {
-            Some(why) => println!(
-                "  sheet {}: not read, {why} ({} rows)",
-                s.sheet, s.ignored_rows
-            ),
+            Some(why) => println!("  sheet {}: not read, {why} ({} rows)", s.sheet, s.ignored_rows),
             None => println!(
                 "  sheet {}: {} loaded, {} rejected, {} skipped{}",
                 s.sheet,
@@ -136,10 +129,7 @@ pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize) -> anyhow::R
         println!();
         println!("sheet {}", s.sheet);
         let Some(band) = &s.band else {
-            println!(
-                "  not read: {}",
-                s.ignored.as_deref().unwrap_or("no header")
-            );
+            println!("  not read: {}", s.ignored.as_deref().unwrap_or("no header"));
             continue;
         };
         let rows: Vec<String> = band.rows.iter().map(|r| (r + 1).to_string()).collect();
@@ -161,10 +151,7 @@ pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize) -> anyhow::R
                     super::workbook::column_letter(m.col),
                     m.header,
                     f.name,
-                    m.unit
-                        .as_ref()
-                        .map(|u| format!(" (unit {u})"))
-                        .unwrap_or_default()
+                    m.unit.as_ref().map(|u| format!(" (unit {u})")).unwrap_or_default()
                 ),
                 None if f.required => println!(
                     "    ---- (no column) → {} — required: every row will be rejected",
@@ -174,11 +161,7 @@ pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize) -> anyhow::R
             }
         }
         for (c, h) in &band.unmapped {
-            println!(
-                "    {:<4} {} → (not used)",
-                super::workbook::column_letter(*c),
-                h
-            );
+            println!("    {:<4} {} → (not used)", super::workbook::column_letter(*c), h);
         }
         if let Some(d) = &s.department {
             println!("  department from the sheet name: {d}");
@@ -194,12 +177,7 @@ pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize) -> anyhow::R
             s.skipped_total(),
             skips(s)
         );
-        for r in parsed
-            .rejects
-            .iter()
-            .filter(|r| r.sheet == s.sheet)
-            .take(max_rejects)
-        {
+        for r in parsed.rejects.iter().filter(|r| r.sheet == s.sheet).take(max_rejects) {
             println!("    row {}: {}", r.row, r.reason);
         }
     }

@@ -13,21 +13,12 @@ pub const FIELDS: &[Field] = &[
         .fill_down(FillDown::WithoutMergeInfo),
     Field::new("item", &["序号", "问题序号", "编号", "问题编号"]).required(),
     Field::new("risk", &["风险等级", "风险级别", "风险"]),
-    Field::new(
-        "category",
-        &["安全类别", "安全类", "控制类", "问题类别", "类别"],
-    ),
+    Field::new("category", &["安全类别", "安全类", "控制类", "问题类别", "类别"]),
     Field::new("description", &["问题描述", "问题", "存在问题", "问题内容"]),
     Field::new("remedy", &["整改方式", "整改方法", "整改类型"]),
-    Field::new(
-        "due_on",
-        &["整改期限", "整改时限", "计划完成时间", "整改截止日期"],
-    ),
+    Field::new("due_on", &["整改期限", "整改时限", "计划完成时间", "整改截止日期"]),
     Field::new("status", &["整改状态", "整改情况", "状态", "完成情况"]),
-    Field::new(
-        "fixed_on",
-        &["完成日期", "整改完成日期", "完成时间", "整改完成时间"],
-    ),
+    Field::new("fixed_on", &["完成日期", "整改完成日期", "完成时间", "整改完成时间"]),
     Field::new("cost", &["整改费用", "费用", "整改经费", "金额"]),
 ];
 
@@ -73,6 +64,9 @@ impl SourceKind for Findings {
     fn fields(&self) -> &'static [Field] {
         FIELDS
     }
+    fn key(&self) -> &'static [&'static str] {
+        &["finding_id"]
+    }
 
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
         let assessment_id = normalize::filing_number(&row.required_text("assessment_id")?);
@@ -91,10 +85,7 @@ impl SourceKind for Findings {
             return Err(RowError::new(
                 Some(row.header("fixed_on")),
                 None,
-                format!(
-                    "column {}: missing for a fixed finding",
-                    row.header("fixed_on")
-                ),
+                format!("column {}: missing for a fixed finding", row.header("fixed_on")),
             ));
         }
         let fixed_on = if status == "fixed" { fixed_on } else { None };
@@ -106,8 +97,7 @@ impl SourceKind for Findings {
             row.vocabulary("risk", RISKS, "高/中/低风险")?.into(),
             row.text("category").into(),
             row.text("description").into(),
-            row.vocabulary("remedy", REMEDIES, "即知即改/系统改造")?
-                .into(),
+            row.vocabulary("remedy", REMEDIES, "即知即改/系统改造")?.into(),
             row.date("due_on")?.into(),
             status.into(),
             fixed_on.into(),

@@ -71,6 +71,11 @@ pub trait SourceKind: Sync {
     fn needs_year(&self) -> bool {
         false
     }
+    /// The columns that identify a row across workbooks: a newer workbook's row replaces
+    /// the stored row with the same key (Delta MERGE). Empty: rows are only appended.
+    fn key(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Maps one data row to the table's own columns (lineage is added by the caller).
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError>;
 }
@@ -93,9 +98,5 @@ pub fn kind_by_name(name: &str) -> Option<&'static dyn SourceKind> {
 }
 
 pub fn kind_names() -> String {
-    kinds()
-        .iter()
-        .map(|k| k.name())
-        .collect::<Vec<_>>()
-        .join(", ")
+    kinds().iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
 }

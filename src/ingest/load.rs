@@ -3,15 +3,15 @@
 
 use std::path::Path;
 
-use datafusion::arrow::array::{Array, AsArray as _};
+use datafusion::arrow::array::{Array, AsArray};
 
 use super::kind::Context;
 use super::workbook::Workbook;
 use super::{read_workbook, rejects_batch, Options, Parsed};
 use crate::error::{Error, Result};
 use crate::sql;
-use crate::warehouse::schema::REJECTS;
-use crate::warehouse::{LogRow, Warehouse};
+use crate::warehouse::schema::{ASSESSMENTS, REJECTS};
+use crate::warehouse::{LogRow, TableWrite, Warehouse};
 
 /// What ingesting one file did.
 pub enum Outcome {
@@ -52,9 +52,7 @@ pub async fn ingest_file(
     let mut revision = None;
     if parsed.kind.name() == "plan" {
         let year = parsed.year.expect("plans always have a year");
-        let next = opts
-            .revision
-            .unwrap_or(wh.plan_revisions(year).await? as i32 + 1);
+        let next = opts.revision.unwrap_or(wh.plan_revisions(year).await? as i32 + 1);
         revision = Some(next);
         if opts.revision.is_none() {
             opts.revision = Some(next);
@@ -71,6 +69,22 @@ pub async fn ingest_file(
         &parsed.sha256,
         &parsed.rejects,
     )?;
+    let mut writes = vec![
+        match parsed.kind.key() {
+            [] => TableWrite::Append(parsed.kind.table(), vec![parsed.rows.clone()]),
+            keys => TableWrite::Upsert {
+                table: parsed.kind.table(),
+                batch: parsed.rows.clone(),
+                keys,
+            },
+        },
+        TableWrite::Append(&REJECTS, vec![rejects]),
+    ];
+    if let (Some(year), Some(rev)) = (parsed.year, revision) {
+        if rev as i64 >= wh.plan_revisions(year).await? {
+            writes.extend(refresh_planned(wh, year, &parsed.rows).await?);
+        }
+    }
     let log = LogRow {
         file_name: parsed.workbook_name.clone(),
         sha256: parsed.sha256.clone(),
@@ -81,15 +95,7 @@ pub async fn ingest_file(
         rows_rejected: parsed.rejected() as i64,
         rows_skipped: parsed.skipped() as i64,
     };
-    let version = wh
-        .commit_ingest(
-            vec![
-                (parsed.kind.table(), vec![parsed.rows.clone()]),
-                (&REJECTS, vec![rejects]),
-            ],
-            log,
-        )
-        .await?;
+    let version = wh.commit_ingest(writes, log).await?;
     Ok(Outcome::Loaded {
         parsed,
         revision,
@@ -101,30 +107,18 @@ pub async fn ingest_file(
 pub async fn lookups(wh: &Warehouse) -> Result<Context> {
     let session = sql::session(wh, None).await?;
     let mut ctx = Context::default();
-    let (_, batches) = sql::exec::query(
-        &session.ctx,
-        "SELECT year, system_id FROM plan_items_current",
-    )
-    .await?;
+    let (_, batches) = sql::exec::query(&session.ctx, "SELECT year, system_id FROM plan_items_current").await?;
     for b in &batches {
-        let years = datafusion::arrow::compute::cast(
-            b.column(0),
-            &datafusion::arrow::datatypes::DataType::Int32,
-        )?;
+        let years = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Int32)?;
         let years = years.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
         let ids = crate::sql::exec::strings(b.column(1))?;
         for i in 0..b.num_rows() {
             if !years.is_null(i) && !ids.is_null(i) {
-                ctx.planned
-                    .insert((years.value(i), ids.value(i).to_string()));
+                ctx.planned.insert((years.value(i), ids.value(i).to_string()));
             }
         }
     }
-    let (_, batches) = sql::exec::query(
-        &session.ctx,
-        "SELECT assessment_id, system_id FROM assessments",
-    )
-    .await?;
+    let (_, batches) = sql::exec::query(&session.ctx, "SELECT assessment_id, system_id FROM assessments").await?;
     for b in &batches {
         let (a, s) = (
             crate::sql::exec::strings(b.column(0))?,
@@ -132,10 +126,60 @@ pub async fn lookups(wh: &Warehouse) -> Result<Context> {
         );
         for i in 0..b.num_rows() {
             if !a.is_null(i) && !s.is_null(i) {
-                ctx.assessments
-                    .insert(a.value(i).to_string(), s.value(i).to_string());
+                ctx.assessments.insert(a.value(i).to_string(), s.value(i).to_string());
             }
         }
     }
     Ok(ctx)
+}
+
+/// A new current plan for `year` changes which of that year's assessments are planned:
+/// the rows whose `planned` flips, as an upsert of `assessments`.
+async fn refresh_planned(
+    wh: &Warehouse,
+    year: i32,
+    plan: &datafusion::arrow::array::RecordBatch,
+) -> Result<Option<TableWrite>> {
+    use datafusion::arrow::array::{BooleanArray, RecordBatch};
+    use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
+    let ids = crate::sql::exec::strings(plan.column(plan.schema().index_of("system_id")?))?;
+    let planned: std::collections::HashSet<&str> = (0..ids.len())
+        .filter(|i| !ids.is_null(*i))
+        .map(|i| ids.value(i))
+        .collect();
+    let session = sql::session(wh, None).await?;
+    let (_, batches) =
+        sql::exec::query(&session.ctx, &format!("SELECT * FROM assessments WHERE year = {year}")).await?;
+    let schema = ASSESSMENTS.schema();
+    let mut changed = Vec::new();
+    for b in batches {
+        // Scans give Utf8View; the table's own types go back in.
+        let columns = b
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(c, f)| cast(c, f.data_type()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let b = RecordBatch::try_new(schema.clone(), columns)?;
+        let system = crate::sql::exec::strings(b.column(schema.index_of("system_id")?))?;
+        let was = b.column(schema.index_of("planned")?).as_boolean().clone();
+        let now: BooleanArray = (0..b.num_rows())
+            .map(|i| Some(!system.is_null(i) && planned.contains(system.value(i))))
+            .collect();
+        let flips: BooleanArray = (0..b.num_rows())
+            .map(|i| Some(was.is_null(i) || was.value(i) != now.value(i)))
+            .collect();
+        let mut cols = b.columns().to_vec();
+        cols[schema.index_of("planned")?] = std::sync::Arc::new(now);
+        changed.push(filter_record_batch(
+            &RecordBatch::try_new(schema.clone(), cols)?,
+            &flips,
+        )?);
+    }
+    let batch = concat_batches(&schema, &changed)?;
+    Ok((batch.num_rows() > 0).then_some(TableWrite::Upsert {
+        table: &ASSESSMENTS,
+        batch,
+        keys: &["assessment_id"],
+    }))
 }

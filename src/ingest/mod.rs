@@ -14,7 +14,7 @@ pub mod row;
 pub mod sheet;
 pub mod workbook;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -25,8 +25,7 @@ use crate::warehouse::schema::REJECTS;
 use kind::{kind_by_name, kind_names, kinds, Context, SourceKind};
 use row::{FieldRow, TableBuilder, Value};
 use sheet::{
-    department_from_sheet_name, find_header, find_money_unit, find_year, HeaderBand, Skip, Walker,
-    HEADER_SCAN_ROWS,
+    department_from_sheet_name, find_header, find_money_unit, find_year, HeaderBand, Skip, Walker, HEADER_SCAN_ROWS,
 };
 use workbook::{MergedRegion, Row, Workbook};
 
@@ -129,12 +128,8 @@ pub fn detect_kind(
         ..Default::default()
     };
     if let Some(name) = forced {
-        return kind_by_name(name).ok_or_else(|| {
-            Error::Usage(format!(
-                "unknown kind `{name}`; expected one of {}",
-                kind_names()
-            ))
-        });
+        return kind_by_name(name)
+            .ok_or_else(|| Error::Usage(format!("unknown kind `{name}`; expected one of {}", kind_names())));
     }
     let mut scored: Vec<(usize, &'static dyn SourceKind)> = kinds()
         .iter()
@@ -142,9 +137,7 @@ pub fn detect_kind(
             // A kind counts only where a sheet has all its required columns.
             let found: Vec<(usize, HeaderBand)> = samples
                 .iter()
-                .filter_map(|(_, rows)| {
-                    find_header(*k, rows, None).filter(|(_, b)| has_all_required(*k, b))
-                })
+                .filter_map(|(_, rows)| find_header(*k, rows, None).filter(|(_, b)| has_all_required(*k, b)))
                 .collect();
             let header = found.iter().map(|(_, b)| b.score()).max().unwrap_or(0);
             let titles: String = samples
@@ -153,10 +146,7 @@ pub fn detect_kind(
                 .map(|((_, rows), (at, _))| title_text(rows, Some(*at)))
                 .collect::<Vec<_>>()
                 .join(" ");
-            let words = k
-                .keywords()
-                .iter()
-                .any(|w| file_name.contains(w) || titles.contains(w));
+            let words = k.keywords().iter().any(|w| file_name.contains(w) || titles.contains(w));
             (
                 if header == 0 {
                     0
@@ -187,12 +177,7 @@ fn has_all_required(kind: &dyn SourceKind, band: &HeaderBand) -> bool {
 
 /// Reads a whole file into Arrow rows and rejects, writing nothing. `progress` is called
 /// with the running count of rows read.
-pub fn read_file(
-    path: &Path,
-    opts: &Options,
-    ctx_base: &Context,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Parsed> {
+pub fn read_file(path: &Path, opts: &Options, ctx_base: &Context, progress: &(dyn Fn(u64) + Sync)) -> Result<Parsed> {
     let mut wb = Workbook::open(path)?;
     read_workbook(&mut wb, opts, ctx_base, progress)
 }
@@ -218,12 +203,9 @@ pub fn read_workbook(
     let year = opts
         .year
         .or_else(|| {
-            samples.iter().find_map(|(_, rows)| {
-                find_year(&title_text(
-                    rows,
-                    find_header(kind, rows, None).map(|(i, _)| i),
-                ))
-            })
+            samples
+                .iter()
+                .find_map(|(_, rows)| find_year(&title_text(rows, find_header(kind, rows, None).map(|(i, _)| i))))
         })
         .or_else(|| find_year(&wb.name));
     if kind.needs_year() && year.is_none() {
@@ -265,10 +247,7 @@ pub fn read_workbook(
                     chunk.push(r);
                     if chunk.len() == CHUNK {
                         closed = tx
-                            .send(Message::Rows(std::mem::replace(
-                                &mut chunk,
-                                Vec::with_capacity(CHUNK),
-                            )))
+                            .send(Message::Rows(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
                             .is_err();
                     }
                     !closed
@@ -287,6 +266,7 @@ pub fn read_workbook(
             sha: &sha,
             out: &mut rows_out,
             rejects: &mut rejects,
+            keys: HashMap::new(),
         };
         let mut state: Option<SheetState> = None;
         for msg in rx {
@@ -318,7 +298,10 @@ pub fn read_workbook(
     if sheets.iter().all(|s| s.band.is_none()) {
         return Err(Error::workbook(
             file_loc,
-            format!("no sheet has a {} header row in its first {HEADER_SCAN_ROWS} rows; check it with `ceping inspect`", kind.name()),
+            format!(
+                "no sheet has a {} header row in its first {HEADER_SCAN_ROWS} rows; check it with `ceping inspect`",
+                kind.name()
+            ),
         ));
     }
     Ok(Parsed {
@@ -364,6 +347,9 @@ struct Sink<'a> {
     sha: &'a str,
     out: &'a mut TableBuilder,
     rejects: &'a mut Vec<Reject>,
+    /// Keys seen in this file, for kinds with a key: a second row with the same key is
+    /// rejected, pointing at the first.
+    keys: HashMap<String, (String, u32)>,
 }
 
 impl SheetState {
@@ -443,14 +429,26 @@ impl SheetState {
             sheet_department: self.report.department.as_deref(),
             default_money_unit: self.money_unit.as_deref(),
         };
-        match sink.kind.map_row(&field_row, sink.ctx) {
+        let mapped = sink.kind.map_row(&field_row, sink.ctx).and_then(|values| {
+            let key = row_key(sink.kind, &values);
+            match key.and_then(|k| sink.keys.get(&k).map(|first| (k, first))) {
+                Some((k, (sheet, row))) => Err(row::RowError::new(
+                    None,
+                    None,
+                    format!(
+                        "duplicate {}: {k} is already on sheet {sheet}, row {row}",
+                        sink.kind.key().join(" + ")
+                    ),
+                )),
+                None => Ok(values),
+            }
+        });
+        match mapped {
             Ok(mut values) => {
-                values.extend(lineage(
-                    sink.file,
-                    sink.sha,
-                    &self.report.sheet,
-                    data.number,
-                ));
+                if let Some(k) = row_key(sink.kind, &values) {
+                    sink.keys.insert(k, (self.report.sheet.clone(), data.number));
+                }
+                values.extend(lineage(sink.file, sink.sha, &self.report.sheet, data.number));
                 sink.out.push(values);
                 self.report.loaded += 1;
             }
@@ -486,6 +484,30 @@ impl SheetState {
     }
 }
 
+/// The row's key values joined, for kinds with a key.
+fn row_key(kind: &dyn SourceKind, values: &[Value]) -> Option<String> {
+    if kind.key().is_empty() {
+        return None;
+    }
+    let columns = kind.table().columns;
+    let parts: Vec<String> = kind
+        .key()
+        .iter()
+        .map(|k| {
+            let i = columns
+                .iter()
+                .position(|c| c.name == *k)
+                .expect("key columns are table columns");
+            match &values[i] {
+                Value::Str(s) => s.clone(),
+                Value::I32(v) => v.to_string(),
+                other => format!("{other:?}"),
+            }
+        })
+        .collect();
+    Some(parts.join(" + "))
+}
+
 fn lineage(file: &str, sha: &str, sheet: &str, row: u32) -> [Value; 4] {
     [
         Value::Str(file.to_string()),
@@ -499,8 +521,8 @@ fn lineage(file: &str, sha: &str, sheet: &str, row: u32) -> [Value; 4] {
 pub fn rejects_batch(kind: &str, file: &str, sha: &str, rejects: &[Reject]) -> Result<RecordBatch> {
     let mut b = TableBuilder::new(&REJECTS);
     for r in rejects {
-        let raw = serde_json::to_string(&r.raw.iter().map(|(h, v)| [h, v]).collect::<Vec<_>>())
-            .expect("strings serialise");
+        let raw =
+            serde_json::to_string(&r.raw.iter().map(|(h, v)| [h, v]).collect::<Vec<_>>()).expect("strings serialise");
         let mut values = vec![
             Value::Str(kind.to_string()),
             r.column.clone().into(),

@@ -104,9 +104,7 @@ pub fn level(raw: &str) -> Result<i8, String> {
     }
     let s = s.split('(').next().unwrap_or(s);
     let s = s.trim_end_matches("级").trim_end_matches(".0");
-    small_number(s)
-        .and_then(|v| in_level_range(v as i64))
-        .ok_or_else(bad)
+    small_number(s).and_then(|v| in_level_range(v as i64)).ok_or_else(bad)
 }
 
 fn in_level_range(v: i64) -> Option<i8> {
@@ -157,7 +155,8 @@ impl DateValue {
     }
 }
 
-pub const DATE_EXPECTED: &str = "expected a date such as 2019-03-05, 2019/3/5, 2019.03.05, 2019年3月5日, 2019年3月 or 2019年第一季度";
+pub const DATE_EXPECTED: &str =
+    "expected a date such as 2019-03-05, 2019/3/5, 2019.03.05, 2019年3月5日, 2019年3月 or 2019年第一季度";
 
 /// Days between 0001-01-01 (chrono's CE day 1) and 1970-01-01, for `Date32`.
 pub const UNIX_EPOCH_CE_DAYS: i32 = 719_163;
@@ -205,9 +204,7 @@ pub fn date_text(raw: &str) -> Result<DateValue, String> {
             let (y, m, d) = (num(&ymd[..4]), num(&ymd[4..6]), num(&ymd[6..]));
             day(y, m, d).ok_or_else(|| bad(": no such day"))
         }
-        [y, m, d] if y.len() == 4 => {
-            day(num(y), num(m), num(d)).ok_or_else(|| bad(": no such day"))
-        }
+        [y, m, d] if y.len() == 4 => day(num(y), num(m), num(d)).ok_or_else(|| bad(": no such day")),
         [y, m] if y.len() == 4 && m.len() <= 2 => {
             let (y, m) = (num(y).unwrap_or(0) as i32, num(m).unwrap_or(0));
             if (1..=12).contains(&m) && (1900..=2100).contains(&y) {
@@ -269,8 +266,7 @@ pub fn excel_serial(serial: f64, is_1904: bool) -> Option<NaiveDate> {
     }
     let days = serial.floor() as i64;
     if is_1904 {
-        return NaiveDate::from_ymd_opt(1904, 1, 1)?
-            .checked_add_signed(chrono::Duration::days(days));
+        return NaiveDate::from_ymd_opt(1904, 1, 1)?.checked_add_signed(chrono::Duration::days(days));
     }
     // Serial 60 is the non-existent 1900-02-29; serials after it are one day ahead.
     let base = NaiveDate::from_ymd_opt(1899, 12, 31)?;
@@ -287,11 +283,7 @@ pub fn date_number(v: f64, is_1904: bool) -> Result<DateValue, String> {
     if (1990.0..2101.0).contains(&v) {
         let year = v.trunc() as i32;
         let frac = ((v - v.trunc()) * 100.0).round() as u32;
-        let month = if frac % 10 == 0 && frac != 10 {
-            frac / 10
-        } else {
-            frac
-        };
+        let month = if frac % 10 == 0 && frac != 10 { frac / 10 } else { frac };
         return if (1..=12).contains(&month) {
             Ok(DateValue::Month { year, month })
         } else {
@@ -324,9 +316,7 @@ pub fn money_text(raw: &str, shift: u32) -> Result<i128, String> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ',' && *c != '，')
         .collect();
-    let bad = || {
-        format!("{raw:?} is not an amount (expected a number such as 12800, 12,800.00 or 1.28万)")
-    };
+    let bad = || format!("{raw:?} is not an amount (expected a number such as 12800, 12,800.00 or 1.28万)");
     let mut s = t.trim_start_matches(['¥', '￥']).trim_start_matches("RMB");
     let mut shift = shift;
     for (suffix, sh) in [("万元", 4), ("万", 4), ("元", 0)] {
@@ -398,10 +388,7 @@ pub fn count_number(v: f64) -> Result<i32, String> {
     if v.fract() == 0.0 && (0.0..1e9).contains(&v) {
         Ok(v as i32)
     } else {
-        Err(format!(
-            "{} is not a whole count (expected 0, 1, 2, …)",
-            number_text(v)
-        ))
+        Err(format!("{} is not a whole count (expected 0, 1, 2, …)", number_text(v)))
     }
 }
 
@@ -415,10 +402,7 @@ pub fn name_key(name: &str) -> String {
     text(name)
         .chars()
         .filter(|c| {
-            c.is_alphanumeric()
-                || is_cjk(*c)
-                    && !c.is_ascii_punctuation()
-                    && !"（）()《》【】“”\"'、，。·".contains(*c)
+            c.is_alphanumeric() || is_cjk(*c) && !c.is_ascii_punctuation() && !"（）()《》【】“”\"'、，。·".contains(*c)
         })
         .collect::<String>()
         .to_lowercase()
@@ -452,15 +436,9 @@ mod tests {
 
     #[test]
     fn header_key_splits_off_the_unit() {
-        assert_eq!(
-            header_key("申报金额（万元）"),
-            ("申报金额".into(), Some("万元".into()))
-        );
+        assert_eq!(header_key("申报金额（万元）"), ("申报金额".into(), Some("万元".into())));
         assert_eq!(header_key("* 系统 名称\n"), ("系统名称".into(), None));
-        assert_eq!(
-            header_key("金额(单位:元)"),
-            ("金额".into(), Some("元".into()))
-        );
+        assert_eq!(header_key("金额(单位:元)"), ("金额".into(), Some("元".into())));
     }
 
     #[test]
@@ -502,20 +480,8 @@ mod tests {
         assert_eq!(date_text("２０１９年３月５日"), Ok(ymd(2019, 3, 5)));
         assert_eq!(date_text("20190305"), Ok(ymd(2019, 3, 5)));
         assert_eq!(date_text("2019-03-05 00:00:00"), Ok(ymd(2019, 3, 5)));
-        assert_eq!(
-            date_text("2019.3"),
-            Ok(DateValue::Month {
-                year: 2019,
-                month: 3
-            })
-        );
-        assert_eq!(
-            date_text("2019年3月"),
-            Ok(DateValue::Month {
-                year: 2019,
-                month: 3
-            })
-        );
+        assert_eq!(date_text("2019.3"), Ok(DateValue::Month { year: 2019, month: 3 }));
+        assert_eq!(date_text("2019年3月"), Ok(DateValue::Month { year: 2019, month: 3 }));
         assert_eq!(
             date_text("2019年第一季度"),
             Ok(DateValue::Quarter {
@@ -530,20 +496,8 @@ mod tests {
                 quarter: 3
             })
         );
-        assert_eq!(
-            date_text("一季度"),
-            Ok(DateValue::Quarter {
-                year: None,
-                quarter: 1
-            })
-        );
-        assert_eq!(
-            date_text("第4季度"),
-            Ok(DateValue::Quarter {
-                year: None,
-                quarter: 4
-            })
-        );
+        assert_eq!(date_text("一季度"), Ok(DateValue::Quarter { year: None, quarter: 1 }));
+        assert_eq!(date_text("第4季度"), Ok(DateValue::Quarter { year: None, quarter: 4 }));
         assert_eq!(
             date_text("2019Q2"),
             Ok(DateValue::Quarter {
@@ -570,36 +524,18 @@ mod tests {
 
     #[test]
     fn excel_serials_in_both_date_systems() {
-        assert_eq!(
-            excel_serial(43529.0, false),
-            NaiveDate::from_ymd_opt(2019, 3, 5)
-        );
-        assert_eq!(
-            excel_serial(42067.0, true),
-            NaiveDate::from_ymd_opt(2019, 3, 5)
-        );
-        assert_eq!(
-            excel_serial(59.0, false),
-            NaiveDate::from_ymd_opt(1900, 2, 28)
-        );
-        assert_eq!(
-            excel_serial(61.0, false),
-            NaiveDate::from_ymd_opt(1900, 3, 1)
-        );
+        assert_eq!(excel_serial(43529.0, false), NaiveDate::from_ymd_opt(2019, 3, 5));
+        assert_eq!(excel_serial(42067.0, true), NaiveDate::from_ymd_opt(2019, 3, 5));
+        assert_eq!(excel_serial(59.0, false), NaiveDate::from_ymd_opt(1900, 2, 28));
+        assert_eq!(excel_serial(61.0, false), NaiveDate::from_ymd_opt(1900, 3, 1));
         assert_eq!(excel_serial(60.0, false), None, "the phantom 1900-02-29");
         assert_eq!(
             date_number(2019.3, false),
-            Ok(DateValue::Month {
-                year: 2019,
-                month: 3
-            })
+            Ok(DateValue::Month { year: 2019, month: 3 })
         );
         assert_eq!(
             date_number(2019.11, false),
-            Ok(DateValue::Month {
-                year: 2019,
-                month: 11
-            })
+            Ok(DateValue::Month { year: 2019, month: 11 })
         );
     }
 

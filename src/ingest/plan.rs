@@ -10,13 +10,7 @@ pub struct Plan;
 pub const FIELDS: &[Field] = &[
     Field::new(
         "department",
-        &[
-            "主管部门",
-            "主管单位",
-            "上级主管部门",
-            "主管部门名称",
-            "主管部门(单位)",
-        ],
+        &["主管部门", "主管单位", "上级主管部门", "主管部门名称", "主管部门(单位)"],
     )
     .fill_down(FillDown::Always),
     Field::new(
@@ -35,24 +29,12 @@ pub const FIELDS: &[Field] = &[
     .fill_down(FillDown::WithoutMergeInfo),
     Field::new(
         "system",
-        &[
-            "系统名称",
-            "信息系统名称",
-            "被测系统名称",
-            "被测系统",
-            "系统",
-        ],
+        &["系统名称", "信息系统名称", "被测系统名称", "被测系统", "系统"],
     )
     .required(),
     Field::new(
         "system_id",
-        &[
-            "备案编号",
-            "备案号",
-            "系统备案编号",
-            "等保备案编号",
-            "定级备案编号",
-        ],
+        &["备案编号", "备案号", "系统备案编号", "等保备案编号", "定级备案编号"],
     ),
     Field::new(
         "level",
@@ -67,10 +49,7 @@ pub const FIELDS: &[Field] = &[
             "等级保护级别",
         ],
     ),
-    Field::new(
-        "reason",
-        &["测评原因", "测评类型", "测评类别", "计划类型", "类型"],
-    ),
+    Field::new("reason", &["测评原因", "测评类型", "测评类别", "计划类型", "类型"]),
     Field::new(
         "planned",
         &[
@@ -96,12 +75,7 @@ pub const FIELDS: &[Field] = &[
     ),
     Field::new(
         "trial_ended_on",
-        &[
-            "试运行结束时间",
-            "试运行结束日期",
-            "试运行截止时间",
-            "试运行结束",
-        ],
+        &["试运行结束时间", "试运行结束日期", "试运行截止时间", "试运行结束"],
     ),
     Field::new("year", &["计划年度", "测评年度", "年度"]),
 ];
@@ -162,8 +136,7 @@ impl SourceKind for Plan {
             ),
             None => ctx.year,
         };
-        let reason = match row.vocabulary("reason", REASONS, "周期测评, 新建系统, 重大变更复测")?
-        {
+        let reason = match row.vocabulary("reason", REASONS, "周期测评, 新建系统, 重大变更复测")? {
             Some(r) => r,
             None if trial_ended_on.is_some() => "new",
             None => "periodic",

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    make_builder, ArrayBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder,
-    Int32Builder, Int64Builder, Int8Builder, RecordBatch, StringBuilder,
+    make_builder, ArrayBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder,
+    Int64Builder, Int8Builder, RecordBatch, StringBuilder,
 };
 use datafusion::arrow::datatypes::DataType;
 
@@ -126,9 +126,7 @@ impl FieldRow<'_> {
 
     /// Whether the sheet has a column for this field.
     pub fn has(&self, field: &str) -> bool {
-        self.columns
-            .get(self.index(field))
-            .is_some_and(|c| c.is_some())
+        self.columns.get(self.index(field)).is_some_and(|c| c.is_some())
     }
 
     pub fn header(&self, field: &str) -> String {
@@ -159,10 +157,7 @@ impl FieldRow<'_> {
         RowError::new(
             Some(self.header(field)),
             None,
-            format!(
-                "column {}: missing (it identifies the row)",
-                self.header(field)
-            ),
+            format!("column {}: missing (it identifies the row)", self.header(field)),
         )
     }
 
@@ -185,9 +180,7 @@ impl FieldRow<'_> {
             Cell::Number(v) if v.fract() == 0.0 => normalize::number_text(*v),
             other => other.display(),
         };
-        normalize::level(&raw)
-            .map(Some)
-            .map_err(|e| self.err(field, cell, e))
+        normalize::level(&raw).map(Some).map_err(|e| self.err(field, cell, e))
     }
 
     pub fn date_value(&self, field: &str) -> Res<Option<DateValue>> {
@@ -295,28 +288,14 @@ impl FieldRow<'_> {
         let raw = match cell {
             Cell::Number(v) => normalize::number_text(*v),
             Cell::Text(t) => t.clone(),
-            other => {
-                return Err(self.err(
-                    field,
-                    cell,
-                    format!("{:?} is not an amount", other.display()),
-                ))
-            }
+            other => return Err(self.err(field, cell, format!("{:?} is not an amount", other.display()))),
         };
         let fen = normalize::money_text(&raw, shift).map_err(|e| self.err(field, cell, e))?;
         if fen < 0 {
-            return Err(self.err(
-                field,
-                cell,
-                format!("{raw:?} is negative; an amount is 0 or more"),
-            ));
+            return Err(self.err(field, cell, format!("{raw:?} is negative; an amount is 0 or more")));
         }
         if fen >= 10i128.pow(18) {
-            return Err(self.err(
-                field,
-                cell,
-                format!("{raw:?} is too large for an amount in yuan"),
-            ));
+            return Err(self.err(field, cell, format!("{raw:?} is too large for an amount in yuan")));
         }
         Ok(Some(fen))
     }
@@ -341,10 +320,7 @@ impl FieldRow<'_> {
         };
         let v = match cell {
             Cell::Number(v) => Some(*v),
-            Cell::Text(t) => normalize::text(t)
-                .trim_end_matches('分')
-                .parse::<f64>()
-                .ok(),
+            Cell::Text(t) => normalize::text(t).trim_end_matches('分').parse::<f64>().ok(),
             _ => None,
         };
         match v {
@@ -364,12 +340,7 @@ impl FieldRow<'_> {
     }
 
     /// Text mapped through a vocabulary of (contains-pattern, value); unknown text is an error.
-    pub fn vocabulary(
-        &self,
-        field: &str,
-        vocab: &[(&str, &'static str)],
-        expected: &str,
-    ) -> Res<Option<&'static str>> {
+    pub fn vocabulary(&self, field: &str, vocab: &[(&str, &'static str)], expected: &str) -> Res<Option<&'static str>> {
         let Some(text) = self.text(field) else {
             return Ok(None);
         };
@@ -378,9 +349,13 @@ impl FieldRow<'_> {
             .filter(|c| !c.is_whitespace())
             .collect::<String>()
             .to_lowercase();
+        let short = key.trim_end_matches("风险").trim_end_matches('级');
+        // One-character words (高, 良, 中) must match exactly: 特高 is not 高.
         vocab
             .iter()
-            .find(|(pattern, _)| key == *pattern || key.contains(pattern))
+            .find(|(pattern, _)| {
+                key == *pattern || short == *pattern || (pattern.chars().count() >= 2 && key.contains(pattern))
+            })
             .map(|(_, v)| Some(*v))
             .ok_or_else(|| {
                 self.err(
@@ -402,17 +377,9 @@ pub struct TableBuilder {
 impl TableBuilder {
     pub fn new(def: &'static TableDef) -> Self {
         let schema = def.schema();
-        let types: Vec<DataType> = schema
-            .fields()
-            .iter()
-            .map(|f| f.data_type().clone())
-            .collect();
+        let types: Vec<DataType> = schema.fields().iter().map(|f| f.data_type().clone()).collect();
         let builders = types.iter().map(|t| make_builder(t, 1024)).collect();
-        TableBuilder {
-            def,
-            builders,
-            types,
-        }
+        TableBuilder { def, builders, types }
     }
 
     pub fn len(&self) -> usize {
@@ -437,11 +404,7 @@ impl TableBuilder {
     }
 
     pub fn finish(&mut self) -> Result<RecordBatch> {
-        let arrays = self
-            .builders
-            .iter_mut()
-            .map(|b| b.finish())
-            .collect::<Vec<_>>();
+        let arrays = self.builders.iter_mut().map(|b| b.finish()).collect::<Vec<_>>();
         let arrays = arrays
             .into_iter()
             .zip(&self.types)
@@ -453,10 +416,7 @@ impl TableBuilder {
                 }
             })
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(RecordBatch::try_new(
-            Arc::clone(&self.def.schema()),
-            arrays,
-        )?)
+        Ok(RecordBatch::try_new(Arc::clone(&self.def.schema()), arrays)?)
     }
 }
 

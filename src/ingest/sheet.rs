@@ -71,10 +71,7 @@ pub fn match_field(fields: &[Field], key: &str) -> Option<usize> {
     if key.is_empty() {
         return None;
     }
-    if let Some(i) = fields
-        .iter()
-        .position(|f| synonym_keys(f).any(|s| s == key))
-    {
+    if let Some(i) = fields.iter().position(|f| synonym_keys(f).any(|s| s == key)) {
         return Some(i);
     }
     fields
@@ -87,19 +84,12 @@ pub fn match_field(fields: &[Field], key: &str) -> Option<usize> {
 }
 
 fn cell_text(row: &Row, col: u32) -> Option<String> {
-    row.get(col)
-        .map(|c| c.display())
-        .filter(|s| !s.trim().is_empty())
+    row.get(col).map(|c| c.display()).filter(|s| !s.trim().is_empty())
 }
 
 /// Builds the band from one header row, or two (a group header such as 风险数量 above
 /// 高/中/低): each column's name is the group and the sub-header joined, else either.
-pub fn band(
-    fields: &'static [Field],
-    top: &Row,
-    bottom: Option<&Row>,
-    merges: Option<&[MergedRegion]>,
-) -> HeaderBand {
+pub fn band(fields: &'static [Field], top: &Row, bottom: Option<&Row>, merges: Option<&[MergedRegion]>) -> HeaderBand {
     let mut cols: Vec<u32> = top.cells.iter().map(|(c, _)| *c).collect();
     if let Some(b) = bottom {
         cols.extend(b.cells.iter().map(|(c, _)| *c));
@@ -118,20 +108,11 @@ pub fn band(
                 group = merges
                     .and_then(|m| {
                         m.iter().find(|r| {
-                            r.start.0 == top.index
-                                && r.start.1 < col
-                                && col <= r.end.1
-                                && r.end.1 > r.start.1
+                            r.start.0 == top.index && r.start.1 < col && col <= r.end.1 && r.end.1 > r.start.1
                         })
                     })
                     .and_then(|r| cell_text(top, r.start.1))
-                    .or_else(|| {
-                        if merges.is_none() {
-                            carried_group.clone()
-                        } else {
-                            None
-                        }
-                    });
+                    .or_else(|| if merges.is_none() { carried_group.clone() } else { None });
             } else {
                 carried_group = group.clone();
             }
@@ -170,9 +151,7 @@ pub fn band(
             }
         }
     }
-    let rows = std::iter::once(top.index)
-        .chain(bottom.map(|b| b.index))
-        .collect();
+    let rows = std::iter::once(top.index).chain(bottom.map(|b| b.index)).collect();
     HeaderBand {
         rows,
         by_field,
@@ -196,9 +175,7 @@ pub fn find_header(
             .filter(|b| b.index == top.index + 1)
             .map(|b| band(fields, top, Some(b), merges));
         // A two-row band must name more fields than either of its rows alone.
-        let bottom_alone = rows
-            .get(i + 1)
-            .map_or(0, |b| band(fields, b, None, merges).score());
+        let bottom_alone = rows.get(i + 1).map_or(0, |b| band(fields, b, None, merges).score());
         let chosen = match two {
             Some(t) if t.score() > one.score() && t.score() > bottom_alone => t,
             _ => one,
@@ -207,12 +184,7 @@ pub fn find_header(
             .iter()
             .enumerate()
             .any(|(fi, f)| f.required && chosen.by_field[fi].is_some());
-        if chosen.score() >= 2
-            && has_required
-            && best
-                .as_ref()
-                .is_none_or(|(_, b)| chosen.score() > b.score())
-        {
+        if chosen.score() >= 2 && has_required && best.as_ref().is_none_or(|(_, b)| chosen.score() > b.score()) {
             best = Some((i, chosen));
         }
     }
@@ -245,11 +217,7 @@ pub struct Walker {
 }
 
 impl Walker {
-    pub fn new(
-        fields: &'static [Field],
-        band: HeaderBand,
-        merges: Option<Vec<MergedRegion>>,
-    ) -> Self {
+    pub fn new(fields: &'static [Field], band: HeaderBand, merges: Option<Vec<MergedRegion>>) -> Self {
         let has_merge_info = merges.is_some();
         let mut merges = merges.unwrap_or_default();
         // Only regions below the header matter for data; keep them sorted by first row.
@@ -276,8 +244,7 @@ impl Walker {
     /// Classifies one row below the header: `Some(data)` or a counted skip.
     pub fn push(&mut self, row: &Row) -> Option<DataRow> {
         self.remember_merge_values(row);
-        let non_empty: Vec<&(u32, Cell)> =
-            row.cells.iter().filter(|(_, c)| !c.is_empty()).collect();
+        let non_empty: Vec<&(u32, Cell)> = row.cells.iter().filter(|(_, c)| !c.is_empty()).collect();
         if non_empty.is_empty() {
             self.skip(Skip::Blank);
             return None;
@@ -300,10 +267,7 @@ impl Walker {
             return None;
         }
         self.in_notes = false;
-        let header_like = non_empty
-            .iter()
-            .filter(|(c, v)| self.is_header_cell(*c, v))
-            .count();
+        let header_like = non_empty.iter().filter(|(c, v)| self.is_header_cell(*c, v)).count();
         if header_like * 2 > non_empty.len() && header_like >= 2 {
             self.skip(Skip::Header);
             return None;
@@ -314,10 +278,7 @@ impl Walker {
             .iter()
             .map(|m| m.as_ref().and_then(|m| row.get(m.col).cloned()))
             .collect();
-        if cells
-            .iter()
-            .all(|c| c.as_ref().is_none_or(|c| c.is_empty()))
-        {
+        if cells.iter().all(|c| c.as_ref().is_none_or(|c| c.is_empty())) {
             // Only columns no field takes (a pre-numbered 序号, a stray far-out cell).
             self.skip(Skip::Blank);
             return None;
@@ -375,8 +336,7 @@ impl Walker {
                     FillDown::WithoutMergeInfo => !self.has_merge_info,
                     FillDown::Never => false,
                 };
-                if let Some(v) = merged.or_else(|| if down { self.last[fi].clone() } else { None })
-                {
+                if let Some(v) = merged.or_else(|| if down { self.last[fi].clone() } else { None }) {
                     *slot = Some(v);
                     self.filled += 1;
                 }
@@ -391,9 +351,9 @@ impl Walker {
 }
 
 fn is_total(t: &str) -> bool {
-    ["合计", "小计", "总计", "共计", "总合计"].iter().any(|w| {
-        t == *w || t.starts_with(&format!("{w}:")) || (t.starts_with(w) && t.chars().count() <= 4)
-    })
+    ["合计", "小计", "总计", "共计", "总合计"]
+        .iter()
+        .any(|w| t == *w || t.starts_with(&format!("{w}:")) || (t.starts_with(w) && t.chars().count() <= 4))
 }
 
 fn is_note_start(t: &str) -> bool {
@@ -455,8 +415,8 @@ pub fn department_from_sheet_name(name: &str) -> Option<String> {
     let generic = lower.starts_with("sheet")
         || lower.starts_with("工作表")
         || [
-            "计划", "预告", "汇总", "总表", "结果", "整改", "经费", "预算", "清单", "明细", "说明",
-            "数据", "全部", "附件", "附表", "表",
+            "计划", "预告", "汇总", "总表", "结果", "整改", "经费", "预算", "清单", "明细", "说明", "数据", "全部",
+            "附件", "附表", "表",
         ]
         .iter()
         .any(|w| t.contains(w))
@@ -471,19 +431,13 @@ mod tests {
     fn row(index: u32, cells: &[(u32, &str)]) -> Row {
         Row {
             index,
-            cells: cells
-                .iter()
-                .map(|(c, s)| (*c, Cell::Text(s.to_string())))
-                .collect(),
+            cells: cells.iter().map(|(c, s)| (*c, Cell::Text(s.to_string()))).collect(),
         }
     }
 
     #[test]
     fn years_come_from_titles_and_file_names() {
-        assert_eq!(
-            find_year("2019年公共管理信息系统安全测评计划预告"),
-            Some(2019)
-        );
+        assert_eq!(find_year("2019年公共管理信息系统安全测评计划预告"), Some(2019));
         assert_eq!(find_year("测评计划预告_2020_v2.xlsx"), Some(2020));
         assert_eq!(find_year("２０１８年计划"), Some(2018));
         assert_eq!(find_year("编号 12019 计划"), None);
@@ -514,9 +468,7 @@ mod tests {
         }];
         let mut w = Walker::new(fields, band, Some(merges));
         let dept = fields.iter().position(|f| f.name == "department").unwrap();
-        let first = w
-            .push(&row(2, &[(0, "市教委"), (1, "A校"), (2, "OA")]))
-            .unwrap();
+        let first = w.push(&row(2, &[(0, "市教委"), (1, "A校"), (2, "OA")])).unwrap();
         let third = w.push(&row(4, &[(1, "B校"), (2, "门户")])).unwrap();
         assert_eq!(first.cells[dept], Some(Cell::Text("市教委".into())));
         assert_eq!(third.cells[dept], Some(Cell::Text("市教委".into())));
@@ -531,10 +483,7 @@ mod tests {
         let mut w = Walker::new(fields, band, None);
         assert!(w.push(&row(1, &[(0, "合计"), (2, "3")])).is_none());
         assert!(w
-            .push(&row(
-                2,
-                &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]
-            ))
+            .push(&row(2, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]))
             .is_none());
         assert!(w.push(&row(3, &[(0, "注：本表由各单位填报")])).is_none());
         assert!(w.push(&row(4, &[(0, "1. 等级以备案为准")])).is_none());

@@ -92,8 +92,8 @@ impl Workbook {
             file: name.clone(),
             ..Default::default()
         };
-        let bytes = fs_err::read(path)
-            .map_err(|e| Error::workbook(loc.clone(), format!("cannot read the file: {e}")))?;
+        let bytes =
+            fs_err::read(path).map_err(|e| Error::workbook(loc.clone(), format!("cannot read the file: {e}")))?;
         Self::from_bytes(name, bytes)
     }
 
@@ -104,10 +104,7 @@ impl Workbook {
         };
         let sha256 = hex(&Sha256::digest(&bytes));
         if bytes.is_empty() {
-            return Err(Error::workbook(
-                loc,
-                "the file is empty (0 bytes), not a workbook",
-            ));
+            return Err(Error::workbook(loc, "the file is empty (0 bytes), not a workbook"));
         }
         let format = if bytes.starts_with(b"PK\x03\x04") {
             if is_ods(&bytes) {
@@ -117,13 +114,16 @@ impl Workbook {
             }
         } else if bytes.starts_with(&CFB_MAGIC) {
             if contains_utf16(&bytes, "EncryptedPackage") {
-                return Err(Error::workbook(loc, "the workbook is encrypted (password-protected); save an unprotected copy and ingest that"));
+                return Err(Error::workbook(
+                    loc,
+                    "the workbook is encrypted (password-protected); save an unprotected copy and ingest that",
+                ));
             }
             Format::Xls
         } else {
             let head = &bytes[..bytes.len().min(4096)];
-            let text = std::str::from_utf8(head).is_ok()
-                || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok();
+            let text =
+                std::str::from_utf8(head).is_ok() || std::str::from_utf8(&head[..head.len().saturating_sub(3)]).is_ok();
             let what = if text {
                 "a text file (CSV or similar); open it in Excel or WPS and save it as .xlsx"
             } else {
@@ -233,9 +233,9 @@ impl Workbook {
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
                 loop {
-                    let next = reader.next_cell().map_err(|e| {
-                        Error::workbook(loc.clone(), format!("the sheet is corrupt: {e}"))
-                    })?;
+                    let next = reader
+                        .next_cell()
+                        .map_err(|e| Error::workbook(loc.clone(), format!("the sheet is corrupt: {e}")))?;
                     let Some(cell) = next else { break };
                     let (r, c) = cell.get_position();
                     if !push(r, c, from_ref(cell.get_value(), is_1904), &mut sink) {
@@ -249,12 +249,7 @@ impl Workbook {
                     .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
                 for (r, c, v) in range.used_cells() {
                     let (r0, c0) = range.start().unwrap_or((0, 0));
-                    if !push(
-                        r0 + r as u32,
-                        c0 + c as u32,
-                        from_data(v, is_1904),
-                        &mut sink,
-                    ) {
+                    if !push(r0 + r as u32, c0 + c as u32, from_data(v, is_1904), &mut sink) {
                         return Ok(());
                     }
                 }
@@ -265,12 +260,7 @@ impl Workbook {
                     .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
                 for (r, c, v) in range.used_cells() {
                     let (r0, c0) = range.start().unwrap_or((0, 0));
-                    if !push(
-                        r0 + r as u32,
-                        c0 + c as u32,
-                        from_data(v, is_1904),
-                        &mut sink,
-                    ) {
+                    if !push(r0 + r as u32, c0 + c as u32, from_data(v, is_1904), &mut sink) {
                         return Ok(());
                     }
                 }
@@ -322,19 +312,12 @@ fn serial_cell(serial: f64, is_1904: bool) -> Cell {
 
 fn is_ods(bytes: &[u8]) -> bool {
     // An ODF package stores an uncompressed `mimetype` entry first.
-    bytes.len() > 90
-        && bytes[30..38] == *b"mimetype"
-        && bytes[38..90].windows(11).any(|w| w == b"opendocumen")
+    bytes.len() > 90 && bytes[30..38] == *b"mimetype" && bytes[38..90].windows(11).any(|w| w == b"opendocumen")
 }
 
 fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
-    let pattern: Vec<u8> = needle
-        .encode_utf16()
-        .flat_map(|u| u.to_le_bytes())
-        .collect();
-    bytes
-        .windows(pattern.len())
-        .any(|w| w == pattern.as_slice())
+    let pattern: Vec<u8> = needle.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    bytes.windows(pattern.len()).any(|w| w == pattern.as_slice())
 }
 
 fn hex(bytes: &[u8]) -> String {

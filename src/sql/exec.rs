@@ -17,12 +17,7 @@ use crate::error::{Error, Result};
 use crate::warehouse::schema::{self, TABLES};
 
 /// Runs every statement of `sql` and prints each result.
-pub async fn run_and_print(
-    ctx: &SessionContext,
-    sql: &str,
-    format: OutputFormat,
-    out: Option<&Path>,
-) -> Result<()> {
+pub async fn run_and_print(ctx: &SessionContext, sql: &str, format: OutputFormat, out: Option<&Path>) -> Result<()> {
     let statements = DFParser::parse_sql(sql)?;
     if statements.is_empty() {
         return Err(Error::Usage("no SQL statement given".into()));
@@ -45,9 +40,7 @@ pub async fn query(ctx: &SessionContext, sql: &str) -> Result<(SchemaRef, Vec<Re
     let mut statements = DFParser::parse_sql(sql)?;
     match (statements.pop_front(), statements.is_empty()) {
         (Some(s), true) => run_statement(ctx, s).await,
-        _ => Err(Error::Usage(format!(
-            "expected exactly one statement: `{sql}`"
-        ))),
+        _ => Err(Error::Usage(format!("expected exactly one statement: `{sql}`"))),
     }
 }
 
@@ -61,11 +54,7 @@ async fn run_statement(
         .with_allow_dml(false)
         .with_allow_statements(true)
         .verify_plan(&plan)
-        .map_err(|e| {
-            Error::Usage(format!(
-                "{e} (the warehouse is changed only by `ceping ingest`)"
-            ))
-        })?;
+        .map_err(|e| Error::Usage(format!("{e} (the warehouse is changed only by `ceping ingest`)")))?;
     let df = ctx.execute_logical_plan(plan).await?;
     let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
     let batches = df.collect().await?;
@@ -74,19 +63,14 @@ async fn run_statement(
 
 /// A result column as plain strings, whatever string layout the scan produced
 /// (Delta scans give `Utf8View`).
-pub fn strings(
-    col: &datafusion::arrow::array::ArrayRef,
-) -> Result<datafusion::arrow::array::StringArray> {
+pub fn strings(col: &datafusion::arrow::array::ArrayRef) -> Result<datafusion::arrow::array::StringArray> {
     use datafusion::arrow::array::AsArray;
     let cast = datafusion::arrow::compute::cast(col, &DataType::Utf8)?;
     Ok(cast.as_string::<i32>().clone())
 }
 
 /// A Utf8 batch from rows of strings: for listings that print in any format.
-pub fn string_batch(
-    headers: &[&str],
-    rows: Vec<Vec<String>>,
-) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+pub fn string_batch(headers: &[&str], rows: Vec<Vec<String>>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let schema: SchemaRef = Arc::new(Schema::new(
         headers
             .iter()
@@ -94,11 +78,7 @@ pub fn string_batch(
             .collect::<Vec<_>>(),
     ));
     let columns = (0..headers.len())
-        .map(|i| {
-            Arc::new(StringArray::from(
-                rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>(),
-            )) as _
-        })
+        .map(|i| Arc::new(StringArray::from(rows.iter().map(|r| r[i].clone()).collect::<Vec<_>>())) as _)
         .collect();
     Ok((schema.clone(), vec![RecordBatch::try_new(schema, columns)?]))
 }
@@ -145,21 +125,12 @@ pub async fn describe(session: &Session, name: &str) -> Result<(SchemaRef, Vec<R
             .iter()
             .map(|f| {
                 let label = schema::label_of(f.name()).unwrap_or("").to_string();
-                vec![
-                    f.name().clone(),
-                    type_name(f.data_type()),
-                    label,
-                    String::new(),
-                ]
+                vec![f.name().clone(), type_name(f.data_type()), label, String::new()]
             })
             .collect();
         return string_batch(&["column", "type", "label", "meaning"], rows);
     }
-    let known: Vec<&str> = TABLES
-        .iter()
-        .map(|t| t.name)
-        .chain(views().map(|v| v.name))
-        .collect();
+    let known: Vec<&str> = TABLES.iter().map(|t| t.name).chain(views().map(|v| v.name)).collect();
     Err(Error::Usage(format!(
         "no table or view named `{name}`; known: {}",
         known.join(", ")

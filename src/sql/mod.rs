@@ -59,10 +59,7 @@ pub async fn session(wh: &Warehouse, as_of: Option<&AsOf>) -> Result<Session> {
     };
     for def in TABLES {
         let table = match &versions {
-            Some(v) => {
-                wh.table_at(def.name, v.get(def.name).copied().unwrap_or(0))
-                    .await?
-            }
+            Some(v) => wh.table_at(def.name, v.get(def.name).copied().unwrap_or(0)).await?,
             None => wh.table(def.name).await?,
         };
         table
@@ -72,10 +69,7 @@ pub async fn session(wh: &Warehouse, as_of: Option<&AsOf>) -> Result<Session> {
         ctx.register_table(def.name, provider)?;
     }
     register_views(&ctx).await?;
-    Ok(Session {
-        ctx,
-        warehouse_version,
-    })
+    Ok(Session { ctx, warehouse_version })
 }
 
 /// Registers every view file. Views may use one another; a view whose dependencies are not

@@ -31,14 +31,11 @@ pub fn write_batches(
     out: Option<&Path>,
 ) -> Result<()> {
     match (format, out) {
-        (OutputFormat::Parquet, None) => {
-            Err(Error::Usage("--format parquet needs --out FILE".into()))
-        }
+        (OutputFormat::Parquet, None) => Err(Error::Usage("--format parquet needs --out FILE".into())),
         (OutputFormat::Parquet, Some(path)) => {
             let file = fs_err::File::create(path)?;
-            let mut writer =
-                datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None)
-                    .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
+            let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None)
+                .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
             for b in batches {
                 writer
                     .write(b)
@@ -65,12 +62,7 @@ pub fn write_batches(
     }
 }
 
-fn write_text(
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-    format: OutputFormat,
-    out: &mut dyn Write,
-) -> Result<()> {
+fn write_text(schema: &SchemaRef, batches: &[RecordBatch], format: OutputFormat, out: &mut dyn Write) -> Result<()> {
     match format {
         OutputFormat::Table => out.write_all(format_table(schema, batches)?.as_bytes())?,
         OutputFormat::Csv => {
@@ -125,11 +117,7 @@ pub fn cell_strings(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>> {
 pub fn format_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<String> {
     let header: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
     let rows = cell_strings(batches)?;
-    let numeric: Vec<bool> = schema
-        .fields()
-        .iter()
-        .map(|f| f.data_type().is_numeric())
-        .collect();
+    let numeric: Vec<bool> = schema.fields().iter().map(|f| f.data_type().is_numeric()).collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.width()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {

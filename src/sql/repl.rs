@@ -47,8 +47,7 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
     } else {
         None
     };
-    let history =
-        std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".ceping_history"));
+    let history = std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".ceping_history"));
     if let (Some(ed), Some(h)) = (editor.as_mut(), history.as_ref()) {
         let _ = ed.load_history(h);
     }
@@ -63,11 +62,7 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
     let mut buffer = String::new();
     let mut ok = true;
     loop {
-        let prompt = if buffer.is_empty() {
-            "ceping> "
-        } else {
-            "   ...> "
-        };
+        let prompt = if buffer.is_empty() { "ceping> " } else { "   ...> " };
         let line = match editor.as_mut() {
             Some(ed) => match ed.readline(prompt) {
                 Ok(l) => l,
@@ -93,9 +88,7 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
                         println!("{HELP}");
                         Ok(())
                     }
-                    Command::List => {
-                        list_tables().and_then(|l| print_listing(l, OutputFormat::Table))
-                    }
+                    Command::List => list_tables().and_then(|l| print_listing(l, OutputFormat::Table)),
                     Command::Describe(name) => match describe(session, &name).await {
                         Ok(l) => print_listing(l, OutputFormat::Table),
                         Err(e) => Err(e),

@@ -64,7 +64,9 @@ impl std::str::FromStr for AsOf {
                 .expect("23:59:59.999 is a valid time");
             return Ok(AsOf::Time(Utc.from_utc_datetime(&end)));
         }
-        Err(format!("expected a warehouse version (0, 1, …), a date (2019-04-01) or a time (2019-04-01T12:00:00Z): {s}"))
+        Err(format!(
+            "expected a warehouse version (0, 1, …), a date (2019-04-01) or a time (2019-04-01T12:00:00Z): {s}"
+        ))
     }
 }
 
@@ -92,9 +94,7 @@ impl Warehouse {
             if entries.next().is_some() {
                 return Err(Error::ForeignDirectory {
                     path: root.into(),
-                    why: format!(
-                        "it is not empty and has no `{MARKER}`; give an empty or new directory"
-                    ),
+                    why: format!("it is not empty and has no `{MARKER}`; give an empty or new directory"),
                 });
             }
         }
@@ -131,8 +131,7 @@ impl Warehouse {
     pub fn table_url(&self, name: &str) -> Result<Url> {
         let dir = self.root.join(name);
         let abs = std::path::absolute(&dir)?;
-        Url::from_directory_path(&abs)
-            .map_err(|()| Error::Usage(format!("cannot make a URL of `{}`", abs.display())))
+        Url::from_directory_path(&abs).map_err(|()| Error::Usage(format!("cannot make a URL of `{}`", abs.display())))
     }
 
     /// The table at its latest version.
@@ -195,25 +194,20 @@ impl Warehouse {
                 .map(|a| a.value(0).to_string())
                 .unwrap_or_default()
         }) {
-            let recorded: TableVersions = serde_json::from_str(&json).map_err(|e| {
-                Error::Usage(format!("ingest_log.table_versions is not valid JSON: {e}"))
-            })?;
+            let recorded: TableVersions = serde_json::from_str(&json)
+                .map_err(|e| Error::Usage(format!("ingest_log.table_versions is not valid JSON: {e}")))?;
             versions.extend(recorded);
         }
         versions.insert(INGEST_LOG.name.to_string(), warehouse_version);
         Ok(versions)
     }
 
-    /// Appends one ingest as one logical commit: the data tables first, `ingest_log` last
+    /// Writes one ingest as one logical commit: the data tables first, `ingest_log` last
     /// (with the resulting table versions). If any write fails, the tables already written
     /// are restored to their previous versions, so the warehouse reads as before.
-    pub async fn commit_ingest(
-        &self,
-        appends: Vec<(&'static TableDef, Vec<RecordBatch>)>,
-        log_row: LogRow,
-    ) -> Result<i64> {
+    pub async fn commit_ingest(&self, writes: Vec<TableWrite>, log_row: LogRow) -> Result<i64> {
         let mut before: Vec<(&'static TableDef, i64)> = Vec::new();
-        let result = self.commit_inner(appends, log_row, &mut before).await;
+        let result = self.commit_inner(writes, log_row, &mut before).await;
         if result.is_err() {
             for (def, version) in before {
                 tracing::warn!(table = def.name, version, "rolling back a partial ingest");
@@ -227,27 +221,28 @@ impl Warehouse {
 
     async fn commit_inner(
         &self,
-        appends: Vec<(&'static TableDef, Vec<RecordBatch>)>,
+        writes: Vec<TableWrite>,
         log_row: LogRow,
         before: &mut Vec<(&'static TableDef, i64)>,
     ) -> Result<i64> {
         let warehouse_version = self.version().await?;
         let mut versions = self.table_versions_at(warehouse_version).await?;
-        for (def, batches) in appends {
-            if batches.iter().all(|b| b.num_rows() == 0) {
+        for write in writes {
+            let def = write.table();
+            if write.is_empty() {
                 continue;
             }
             let table = self.table(def.name).await?;
             before.push((def, table.version().map_or(0, |v| v as i64)));
-            let table = table
-                .write(batches)
-                .with_save_mode(SaveMode::Append)
-                .await
-                .map_err(|e| Error::delta(def.name, e))?;
-            versions.insert(
-                def.name.to_string(),
-                table.version().map_or(0, |v| v as i64),
-            );
+            let table = match write {
+                TableWrite::Append(_, batches) => table
+                    .write(batches)
+                    .with_save_mode(SaveMode::Append)
+                    .await
+                    .map_err(|e| Error::delta(def.name, e))?,
+                TableWrite::Upsert { batch, keys, .. } => upsert(table, def, batch, keys).await?,
+            };
+            versions.insert(def.name.to_string(), table.version().map_or(0, |v| v as i64));
         }
         let new_version = warehouse_version + 1;
         versions.insert(INGEST_LOG.name.to_string(), new_version);
@@ -284,8 +279,7 @@ impl Warehouse {
             ))
             .await?;
         let col = rows[0].column(0);
-        let col =
-            datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Int64)?;
+        let col = datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Int64)?;
         Ok(col.as_primitive::<Int64Type>().value(0))
     }
 
@@ -303,6 +297,79 @@ impl Warehouse {
     }
 }
 
+/// One table's part of an ingest commit.
+pub enum TableWrite {
+    /// New rows.
+    Append(&'static TableDef, Vec<RecordBatch>),
+    /// Rows that replace the rows with the same key, or are added (Delta MERGE).
+    Upsert {
+        table: &'static TableDef,
+        batch: RecordBatch,
+        keys: &'static [&'static str],
+    },
+}
+
+impl TableWrite {
+    fn table(&self) -> &'static TableDef {
+        match self {
+            TableWrite::Append(t, _) | TableWrite::Upsert { table: t, .. } => t,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            TableWrite::Append(_, batches) => batches.iter().all(|b| b.num_rows() == 0),
+            TableWrite::Upsert { batch, .. } => batch.num_rows() == 0,
+        }
+    }
+}
+
+/// MERGE `batch` into `table` on `keys`: matched rows take every column of the new row
+/// (lineage included, so they point at the newer file), unmatched rows are inserted.
+async fn upsert(
+    table: DeltaTable,
+    def: &'static TableDef,
+    batch: RecordBatch,
+    keys: &'static [&'static str],
+) -> Result<DeltaTable> {
+    let ctx = datafusion::prelude::SessionContext::new();
+    let source = ctx.read_batch(batch)?;
+    let on = keys
+        .iter()
+        .map(|k| format!("t.{k} = s.{k}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let columns: Vec<&'static str> = def.all_columns().map(|c| c.name).collect();
+    let (table, metrics) = table
+        .merge(source, on)
+        .with_source_alias("s")
+        .with_target_alias("t")
+        .when_matched_update(|mut u| {
+            for c in &columns {
+                u = u.update(*c, format!("s.{c}"));
+            }
+            u
+        })
+        .and_then(|m| {
+            m.when_not_matched_insert(|mut i| {
+                for c in &columns {
+                    i = i.set(*c, format!("s.{c}"));
+                }
+                i
+            })
+        })
+        .map_err(|e| Error::delta(def.name, e))?
+        .await
+        .map_err(|e| Error::delta(def.name, e))?;
+    tracing::info!(
+        table = def.name,
+        updated = metrics.num_target_rows_updated,
+        inserted = metrics.num_target_rows_inserted,
+        "merged"
+    );
+    Ok(table)
+}
+
 /// What an ingest records about its file.
 #[derive(Debug, Clone)]
 pub struct LogRow {
@@ -318,12 +385,9 @@ pub struct LogRow {
 
 impl LogRow {
     fn to_batch(&self, warehouse_version: i64, versions: &TableVersions) -> Result<RecordBatch> {
-        use datafusion::arrow::array::{
-            Int32Array, Int64Array, StringArray, TimestampMicrosecondArray,
-        };
+        use datafusion::arrow::array::{Int32Array, Int64Array, StringArray, TimestampMicrosecondArray};
         use std::sync::Arc;
-        let json =
-            serde_json::to_string(versions).expect("a map of strings to integers serialises");
+        let json = serde_json::to_string(versions).expect("a map of strings to integers serialises");
         let now = Utc::now().timestamp_micros();
         Ok(RecordBatch::try_new(
             INGEST_LOG.schema(),

@@ -62,12 +62,7 @@ pub struct TableDef {
     pub lineage: bool,
 }
 
-const fn col(
-    name: &'static str,
-    ty: ColumnType,
-    label: &'static str,
-    meaning: &'static str,
-) -> ColumnDef {
+const fn col(name: &'static str, ty: ColumnType, label: &'static str, meaning: &'static str) -> ColumnDef {
     ColumnDef {
         name,
         ty,
@@ -79,25 +74,10 @@ const fn col(
 use ColumnType::*;
 
 pub const LINEAGE: &[ColumnDef] = &[
-    col(
-        "source_file",
-        Utf8,
-        "来源文件",
-        "file name as given to `ceping ingest`",
-    ),
-    col(
-        "source_sha256",
-        Utf8,
-        "文件摘要",
-        "SHA-256 of the file's bytes",
-    ),
+    col("source_file", Utf8, "来源文件", "file name as given to `ceping ingest`"),
+    col("source_sha256", Utf8, "文件摘要", "SHA-256 of the file's bytes"),
     col("source_sheet", Utf8, "工作表", "sheet the row came from"),
-    col(
-        "source_row",
-        Int32,
-        "行号",
-        "1-based row number as Excel shows it",
-    ),
+    col("source_row", Int32, "行号", "1-based row number as Excel shows it"),
 ];
 
 pub const PLAN_ITEMS: TableDef = TableDef {
@@ -113,12 +93,7 @@ pub const PLAN_ITEMS: TableDef = TableDef {
             "修订版次",
             "1 for the first published preview of the year, +1 per re-issued workbook",
         ),
-        col(
-            "department",
-            Utf8,
-            "主管部门",
-            "competent department, normalised name",
-        ),
+        col("department", Utf8, "主管部门", "competent department, normalised name"),
         col("unit", Utf8, "预算单位", "budget unit, normalised name"),
         col("system", Utf8, "系统名称", "system name, normalised"),
         col(
@@ -211,31 +186,11 @@ pub const FINDINGS: TableDef = TableDef {
     meaning: "one row per finding, with its rectification state",
     lineage: true,
     columns: &[
-        col(
-            "finding_id",
-            Utf8,
-            "问题编号",
-            "report number + item number",
-        ),
-        col(
-            "assessment_id",
-            Utf8,
-            "报告编号",
-            "the assessment that found it",
-        ),
-        col(
-            "system_id",
-            Utf8,
-            "系统标识",
-            "the system, from the matched assessment",
-        ),
+        col("finding_id", Utf8, "问题编号", "report number + item number"),
+        col("assessment_id", Utf8, "报告编号", "the assessment that found it"),
+        col("system_id", Utf8, "系统标识", "the system, from the matched assessment"),
         col("risk", Utf8, "风险等级", "high, medium, low (高/中/低风险)"),
-        col(
-            "category",
-            Utf8,
-            "安全类别",
-            "MLPS 2.0 control area, e.g. 安全计算环境",
-        ),
+        col("category", Utf8, "安全类别", "MLPS 2.0 control area, e.g. 安全计算环境"),
         col("description", Utf8, "问题描述", "what was found"),
         col(
             "remedy",
@@ -295,12 +250,7 @@ pub const INGEST_LOG: TableDef = TableDef {
             "跳过行数",
             "title, header, blank, total and note rows",
         ),
-        col(
-            "loaded_at",
-            Timestamp,
-            "导入时间",
-            "when the commit was made (UTC)",
-        ),
+        col("loaded_at", Timestamp, "导入时间", "when the commit was made (UTC)"),
         col(
             "warehouse_version",
             Int64,
@@ -341,14 +291,7 @@ pub const REJECTS: TableDef = TableDef {
 };
 
 /// Every table of the warehouse. `ingest_log` is last: its commit marks an ingest done.
-pub const TABLES: &[&TableDef] = &[
-    &PLAN_ITEMS,
-    &ASSESSMENTS,
-    &FINDINGS,
-    &BUDGETS,
-    &REJECTS,
-    &INGEST_LOG,
-];
+pub const TABLES: &[&TableDef] = &[&PLAN_ITEMS, &ASSESSMENTS, &FINDINGS, &BUDGETS, &REJECTS, &INGEST_LOG];
 
 impl TableDef {
     pub fn all_columns(&self) -> impl Iterator<Item = &'static ColumnDef> {
@@ -377,8 +320,5 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
 
 /// Chinese label of a column name in any table (first match), for report headings.
 pub fn label_of(column: &str) -> Option<&'static str> {
-    TABLES
-        .iter()
-        .find_map(|t| t.column(column))
-        .map(|c| c.label)
+    TABLES.iter().find_map(|t| t.column(column)).map(|c| c.label)
 }

@@ -62,10 +62,7 @@ fn tables_lists_every_table_and_view_with_labels() {
         assert!(names.contains(&t), "{t} in {names:?}");
     }
     let plan = rows.iter().find(|r| r[0] == "plan_items").unwrap();
-    assert_eq!(
-        (plan[1].as_str(), plan[2].as_str()),
-        ("table", "测评计划预告")
-    );
+    assert_eq!((plan[1].as_str(), plan[2].as_str()), ("table", "测评计划预告"));
 }
 
 #[test]
@@ -102,29 +99,16 @@ fn table_output_aligns_chinese_by_display_width() {
 fn csv_json_and_parquet_formats() {
     let wh = TestWarehouse::new();
     let q = "SELECT 1 AS n, '市教委' AS d, CAST(12800.5 AS DECIMAL(18,2)) AS fee";
-    assert_eq!(
-        wh.run(&["sql", "--format", "csv", q]),
-        "n,d,fee\n1,市教委,12800.50\n"
-    );
-    let json: serde_json::Value =
-        serde_json::from_str(&wh.run(&["sql", "--format", "json", q])).unwrap();
+    assert_eq!(wh.run(&["sql", "--format", "csv", q]), "n,d,fee\n1,市教委,12800.50\n");
+    let json: serde_json::Value = serde_json::from_str(&wh.run(&["sql", "--format", "json", q])).unwrap();
     assert_eq!(json[0]["d"], "市教委");
     assert_eq!(json[0]["n"], 1);
     let out = wh.file("out.parquet");
     let (_, err) = wh.fail(&["sql", "--format", "parquet", q]);
     assert!(err.contains("--out"), "{err}");
-    wh.run(&[
-        "sql",
-        "--format",
-        "parquet",
-        "--out",
-        out.to_str().unwrap(),
-        q,
-    ]);
+    wh.run(&["sql", "--format", "parquet", "--out", out.to_str().unwrap(), q]);
     let file = std::fs::File::open(&out).unwrap();
-    let reader =
-        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .unwrap();
+    let reader = datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
     assert_eq!(
         reader.schema().field(2).data_type(),
         &datafusion::arrow::datatypes::DataType::Decimal128(18, 2)
@@ -154,18 +138,9 @@ fn the_repl_reads_statements_and_backslash_commands_from_stdin() {
         .output()
         .unwrap();
     let stdout = s(&out.stdout);
-    assert!(
-        stdout.contains("plan_items_current"),
-        "\\d lists views: {stdout}"
-    );
-    assert!(
-        stdout.contains("answer\n42\n"),
-        "a multi-line statement: {stdout}"
-    );
-    assert!(
-        stdout.contains("安全保护等级"),
-        "\\d NAME shows labels: {stdout}"
-    );
+    assert!(stdout.contains("plan_items_current"), "\\d lists views: {stdout}");
+    assert!(stdout.contains("answer\n42\n"), "a multi-line statement: {stdout}");
+    assert!(stdout.contains("安全保护等级"), "\\d NAME shows labels: {stdout}");
     assert!(!stdout.contains("never"), "\\q stops reading");
     assert!(
         s(&out.stderr).contains("error:"),
@@ -202,8 +177,7 @@ fn as_of_reads_the_warehouse_as_it_was() {
         "n\n0\n"
     );
     // A time between the two commits.
-    let t =
-        wh.scalar("SELECT CAST(loaded_at AS VARCHAR) FROM ingest_log WHERE warehouse_version = 1");
+    let t = wh.scalar("SELECT CAST(loaded_at AS VARCHAR) FROM ingest_log WHERE warehouse_version = 1");
     let after_first = t.replace(' ', "T");
     let out = wh.run(&[
         "sql",
@@ -223,10 +197,7 @@ fn sql_errors_are_one_clear_line() {
     let wh = TestWarehouse::new();
     let (code, err) = wh.fail(&["sql", "SELEC 1"]);
     assert_eq!(code, 1);
-    assert!(
-        err.starts_with("error: ") && err.lines().count() == 1,
-        "{err}"
-    );
+    assert!(err.starts_with("error: ") && err.lines().count() == 1, "{err}");
     let (_, err) = wh.fail(&["sql", "SELECT * FROM no_such_table"]);
     assert!(err.contains("no_such_table"), "{err}");
     let (code, _) = wh.fail(&["sql", "--format", "xml", "SELECT 1"]);

@@ -7,9 +7,7 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 pub struct TestWarehouse {
@@ -67,9 +65,7 @@ impl TestWarehouse {
         );
         let stderr = s(&out.stderr);
         assert!(
-            !stderr.contains("panicked")
-                && !stderr.contains("stack backtrace")
-                && !stderr.contains("internal error"),
+            !stderr.contains("panicked") && !stderr.contains("stack backtrace") && !stderr.contains("internal error"),
             "no panic: {stderr}"
         );
         (out.status.code().unwrap_or(-1), stderr)

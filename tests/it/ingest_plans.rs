@@ -13,20 +13,12 @@ fn plan_rows(wh: &TestWarehouse, file: &str) -> Vec<Vec<String>> {
 fn a_messy_plan_loads_every_quirk_and_rejects_bad_rows() {
     let wh = TestWarehouse::new();
     let out = wh.ingest(&[&fixture("plan_2019.xlsx")]);
+    assert!(out.contains("plan 2019 revision 1 → warehouse version 1"), "{out}");
     assert!(
-        out.contains("plan 2019 revision 1 → warehouse version 1"),
+        out.contains("sheet 计划: 7 loaded, 4 rejected, 6 skipped (title 2, header 1, total 1, note 2)"),
         "{out}"
     );
-    assert!(
-        out.contains(
-            "sheet 计划: 7 loaded, 4 rejected, 6 skipped (title 2, header 1, total 1, note 2)"
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("ceping rejects --file 'plan_2019.xlsx'"),
-        "{out}"
-    );
+    assert!(out.contains("ceping rejects --file 'plan_2019.xlsx'"), "{out}");
     let rows = plan_rows(&wh, "plan_2019.xlsx");
     let want = [
         // merged department and unit cells, a name with a line break and spaces, a serial date
@@ -130,12 +122,11 @@ fn a_messy_plan_loads_every_quirk_and_rejects_bad_rows() {
     ];
     assert_eq!(rows, want.map(|r| r.map(String::from).to_vec()).to_vec());
 
-    let rejects = wh.rows("SELECT source_file, source_sheet, source_row, column_name, value, reason FROM rejects ORDER BY source_row");
-    assert_eq!(rejects.len(), 4);
-    assert_eq!(
-        rejects[0][..5],
-        ["plan_2019.xlsx", "计划", "11", "定级", "五六级"]
+    let rejects = wh.rows(
+        "SELECT source_file, source_sheet, source_row, column_name, value, reason FROM rejects ORDER BY source_row",
     );
+    assert_eq!(rejects.len(), 4);
+    assert_eq!(rejects[0][..5], ["plan_2019.xlsx", "计划", "11", "定级", "五六级"]);
     assert_eq!(
         rejects[0][5],
         "column 定级: \"五六级\" is not a protection level (expected 1–5, 三级, 第三级, S3A3G3)"
@@ -144,15 +135,11 @@ fn a_messy_plan_loads_every_quirk_and_rejects_bad_rows() {
     assert_eq!(rejects[2][2..5], ["13", "上次测评时间", "2019-02-30"]);
     assert!(rejects[2][5].contains("no such day"), "{:?}", rejects[2]);
     assert_eq!(rejects[3][2..4], ["14", "信息系统名称"]);
-    assert_eq!(
-        rejects[3][5],
-        "column 信息系统名称: missing (it identifies the row)"
-    );
+    assert_eq!(rejects[3][5], "column 信息系统名称: missing (it identifies the row)");
     // The raw cells of a reject keep the original text under the original headers.
     let raw = wh.scalar("SELECT raw_cells FROM rejects WHERE source_row = 11");
     assert!(
-        raw.contains(r#"["定级","五六级"]"#)
-            && raw.contains(r#"["信息系统名称","献血者服务系统"]"#),
+        raw.contains(r#"["定级","五六级"]"#) && raw.contains(r#"["信息系统名称","献血者服务系统"]"#),
         "{raw}"
     );
 }
@@ -165,9 +152,7 @@ fn every_data_row_is_loaded_or_rejected() {
     // 11 data rows written by the fixture script; 2 title, 1 header, 1 total, 2 note rows.
     assert_eq!(log, vec![vec!["7", "4", "6"]]);
     assert_eq!(
-        wh.scalar("SELECT count(*) FROM plan_items")
-            + "+"
-            + &wh.scalar("SELECT count(*) FROM rejects"),
+        wh.scalar("SELECT count(*) FROM plan_items") + "+" + &wh.scalar("SELECT count(*) FROM rejects"),
         "7+4"
     );
 }
@@ -212,10 +197,7 @@ fn a_reissued_plan_is_the_next_revision_and_current() {
         wh.scalar("SELECT level FROM plan_items_current WHERE system = '教育资源平台'"),
         "2"
     );
-    assert_eq!(
-        wh.scalar("SELECT count(*) FROM plan_items WHERE year = 2019"),
-        "14"
-    );
+    assert_eq!(wh.scalar("SELECT count(*) FROM plan_items WHERE year = 2019"), "14");
 }
 
 #[test]
@@ -226,8 +208,7 @@ fn a_sheet_per_department_takes_the_department_from_the_sheet_name() {
         out.contains("sheet 填表说明: not read, no plan header row in its first 20 rows (2 rows)"),
         "{out}"
     );
-    let rows = wh
-        .rows("SELECT department, unit, planned_quarter FROM plan_items ORDER BY department, unit");
+    let rows = wh.rows("SELECT department, unit, planned_quarter FROM plan_items ORDER BY department, unit");
     assert_eq!(
         rows,
         vec![
@@ -242,8 +223,7 @@ fn a_sheet_per_department_takes_the_department_from_the_sheet_name() {
 fn dates_of_a_1904_workbook_are_right() {
     let wh = TestWarehouse::new();
     wh.ingest(&[&fixture("plan_2018_1904.xlsx")]);
-    let rows = wh
-        .rows("SELECT system, planned_quarter, last_assessed FROM plan_items ORDER BY source_row");
+    let rows = wh.rows("SELECT system, planned_quarter, last_assessed FROM plan_items ORDER BY source_row");
     assert_eq!(
         rows,
         vec![
@@ -278,26 +258,12 @@ fn legacy_xls_with_merged_departments() {
 fn ods_merges_fill_down_without_merge_information() {
     let wh = TestWarehouse::new();
     wh.ingest(&[&fixture("plan_2022.ods")]);
-    let rows = wh.rows(
-        "SELECT department, unit, system, level, last_assessed FROM plan_items ORDER BY source_row",
-    );
+    let rows = wh.rows("SELECT department, unit, system, level, last_assessed FROM plan_items ORDER BY source_row");
     assert_eq!(
         rows,
         vec![
-            vec![
-                "市公安局",
-                "市公安局信息中心",
-                "交通违法处理系统",
-                "3",
-                "2021-04-01"
-            ],
-            vec![
-                "市公安局",
-                "市公安局信息中心",
-                "户籍管理系统",
-                "4",
-                "2021-04-01"
-            ],
+            vec!["市公安局", "市公安局信息中心", "交通违法处理系统", "3", "2021-04-01"],
+            vec!["市公安局", "市公安局信息中心", "户籍管理系统", "4", "2021-04-01"],
             vec!["市公安局", "市看守所", "监管信息系统", "3", ""],
         ]
     );
@@ -317,10 +283,7 @@ fn broken_files_get_a_clear_error_and_change_nothing() {
             "corrupt.xlsx: cannot open the workbook, it may be corrupt or truncated",
         ),
         ("empty.xlsx", "empty.xlsx: the workbook is empty"),
-        (
-            "encrypted.xlsx",
-            "encrypted.xlsx: the workbook is encrypted",
-        ),
+        ("encrypted.xlsx", "encrypted.xlsx: the workbook is encrypted"),
     ] {
         let (code, err) = wh.fail(&["ingest", fixture(file).to_str().unwrap()]);
         assert_eq!(code, 1, "{file}");
@@ -355,10 +318,7 @@ fn a_file_without_a_year_asks_for_year_and_one_without_a_kind_for_kind() {
         &f,
         &[(
             "Sheet1",
-            &[
-                &["主管部门", "预算单位", "系统名称"],
-                &["市教委", "考试院", "报名系统"],
-            ],
+            &[&["主管部门", "预算单位", "系统名称"], &["市教委", "考试院", "报名系统"]],
         )],
     );
     let (_, err) = wh.fail(&["ingest", f.to_str().unwrap()]);
@@ -373,8 +333,7 @@ fn a_file_without_a_year_asks_for_year_and_one_without_a_kind_for_kind() {
     xlsx(&g, &[("Sheet1", &[&["姓名", "电话"], &["张三", "123"]])]);
     let (_, err) = wh.fail(&["ingest", g.to_str().unwrap()]);
     assert!(
-        err.contains("other.xlsx: no sheet has a header row of any known kind")
-            && err.contains("--kind"),
+        err.contains("other.xlsx: no sheet has a header row of any known kind") && err.contains("--kind"),
         "{err}"
     );
     let (_, err) = wh.fail(&["ingest", "--kind", "menu", g.to_str().unwrap()]);
@@ -387,10 +346,7 @@ fn a_stray_cell_far_out_costs_nothing() {
     let f = wh.file("2024年测评计划预告.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
-    for (c, h) in ["主管部门", "预算单位", "系统名称", "等级"]
-        .iter()
-        .enumerate()
-    {
+    for (c, h) in ["主管部门", "预算单位", "系统名称", "等级"].iter().enumerate() {
         ws.write_string(0, c as u16, *h).unwrap();
     }
     for (c, v) in ["市教委", "考试院", "报名系统", "3"].iter().enumerate() {
@@ -420,20 +376,10 @@ fn east_asian_date_formats_are_dates() {
     ws.write_string(1, 0, "考试院").unwrap();
     ws.write_string(1, 1, "报名系统").unwrap();
     // Built-in formats 31 (yyyy年m月d日) and 57 (yyyy年m月) hold serial numbers.
-    ws.write_number_with_format(
-        1,
-        2,
-        45_356.0,
-        &rust_xlsxwriter::Format::new().set_num_format_index(31),
-    )
-    .unwrap();
-    ws.write_number_with_format(
-        1,
-        3,
-        45_366.0,
-        &rust_xlsxwriter::Format::new().set_num_format_index(57),
-    )
-    .unwrap();
+    ws.write_number_with_format(1, 2, 45_356.0, &rust_xlsxwriter::Format::new().set_num_format_index(31))
+        .unwrap();
+    ws.write_number_with_format(1, 3, 45_366.0, &rust_xlsxwriter::Format::new().set_num_format_index(57))
+        .unwrap();
     wb.save(&f).unwrap();
     wh.ingest(&[&f]);
     assert_eq!(
@@ -457,10 +403,7 @@ fn inspect_shows_the_header_mapping_skips_and_rejects_without_loading() {
     ] {
         assert!(out.contains(line), "{line:?} in:\n{out}");
     }
-    assert!(
-        !wh.path().join("_ceping_warehouse.json").exists()
-            || wh.scalar("SELECT count(*) FROM ingest_log") == "0"
-    );
+    assert!(!wh.path().join("_ceping_warehouse.json").exists() || wh.scalar("SELECT count(*) FROM ingest_log") == "0");
 }
 
 #[test]
@@ -486,24 +429,11 @@ fn rejects_export_a_fix_list_and_the_corrected_file_loads() {
         "{out}"
     );
     use calamine::Reader;
-    let mut book: calamine::Xlsx<_> =
-        calamine::open_workbook(dir.join("2026年测评计划预告_待修改.xlsx")).unwrap();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.join("2026年测评计划预告_待修改.xlsx")).unwrap();
     let range = book.worksheet_range("待修改").unwrap();
-    let cell = |r: u32, c: u32| {
-        range
-            .get_value((r, c))
-            .map(|v| v.to_string())
-            .unwrap_or_default()
-    };
+    let cell = |r: u32, c: u32| range.get_value((r, c)).map(|v| v.to_string()).unwrap_or_default();
     assert_eq!(
-        [
-            cell(1, 0),
-            cell(1, 1),
-            cell(1, 2),
-            cell(1, 3),
-            cell(1, 4),
-            cell(1, 5)
-        ],
+        [cell(1, 0), cell(1, 1), cell(1, 2), cell(1, 3), cell(1, 4), cell(1, 5)],
         ["工作表", "行号", "原因", "预算单位", "系统名称", "等级"]
     );
     assert_eq!(

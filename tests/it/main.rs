@@ -4,4 +4,5 @@
 mod cli;
 mod common;
 mod ingest_plans;
+mod ingest_results;
 mod schema;

@@ -6,8 +6,7 @@ use ceping::warehouse::schema::{table, LINEAGE};
 
 fn contract() -> String {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let copy = std::fs::read_to_string(repo.join("docs/DATA_MODEL.md"))
-        .expect("docs/DATA_MODEL.md is committed");
+    let copy = std::fs::read_to_string(repo.join("docs/DATA_MODEL.md")).expect("docs/DATA_MODEL.md is committed");
     // In CI and in the team's checkout the steering copy sits beside the repo: the
     // committed copy must not drift from it.
     if let Ok(shared) = std::fs::read_to_string(repo.join("../shared/DATA_MODEL.md")) {
@@ -41,11 +40,7 @@ fn documented_columns(doc: &str) -> Vec<(String, String, String)> {
             continue;
         }
         for name in cells[1].split(',') {
-            out.push((
-                t.clone(),
-                name.trim().to_string(),
-                cells[2].replace(' ', ""),
-            ));
+            out.push((t.clone(), name.trim().to_string(), cells[2].replace(' ', "")));
         }
     }
     out
@@ -55,11 +50,7 @@ fn documented_columns(doc: &str) -> Vec<(String, String, String)> {
 fn every_documented_column_exists_with_its_type() {
     let doc = contract();
     let columns = documented_columns(&doc);
-    assert!(
-        columns.len() > 50,
-        "the parser found the tables: {}",
-        columns.len()
-    );
+    assert!(columns.len() > 50, "the parser found the tables: {}", columns.len());
     for (t, c, ty) in columns {
         let def = table(&t).unwrap();
         let col = def
@@ -80,13 +71,7 @@ fn money_and_dates_have_the_contract_types() {
         datafusion::arrow::datatypes::DataType::Decimal128(18, 2)
     );
     let due = table("findings").unwrap().column("due_on").unwrap();
-    assert_eq!(
-        due.ty.arrow(),
-        datafusion::arrow::datatypes::DataType::Date32
-    );
+    assert_eq!(due.ty.arrow(), datafusion::arrow::datatypes::DataType::Date32);
     let level = table("plan_items").unwrap().column("level").unwrap();
-    assert_eq!(
-        level.ty.arrow(),
-        datafusion::arrow::datatypes::DataType::Int8
-    );
+    assert_eq!(level.ty.arrow(), datafusion::arrow::datatypes::DataType::Int8);
 }
