@@ -47,7 +47,8 @@ pub async fn ingest(wh: &Warehouse, args: IngestArgs) -> anyhow::Result<ExitCode
                 revision,
                 version,
             }) => {
-                let what = match (parsed.year, revision) {
+                let year = parsed.year.filter(|_| parsed.kind.needs_year());
+                let what = match (year, revision) {
                     (Some(y), Some(r)) => format!("{} {y} revision {r}", parsed.kind.name()),
                     (Some(y), None) => format!("{} {y}", parsed.kind.name()),
                     _ => parsed.kind.name().to_string(),

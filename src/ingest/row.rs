@@ -225,9 +225,14 @@ impl FieldRow<'_> {
         let Some(cell) = self.cell(field) else {
             return Ok(None);
         };
-        if let Cell::Number(v) = cell {
+        // A bare number, typed as a number or as text: a quarter or a month by the header.
+        let bare = match cell {
+            Cell::Number(v) => Some(*v),
+            Cell::Text(t) => normalize::text(t).parse::<f64>().ok().filter(|v| *v < 13.0),
+            _ => None,
+        };
+        if let Some(n) = bare {
             let header = self.header(field);
-            let n = *v;
             if n.fract() == 0.0 && (1.0..=12.0).contains(&n) {
                 let month_header = header.contains('月') && !header.contains("季");
                 if month_header {

@@ -13,6 +13,10 @@ use crate::warehouse::{AsOf, Warehouse};
 
 include!(concat!(env!("OUT_DIR"), "/views.rs"));
 
+/// Where a date-taking view uses its date.
+const AS_OF_PLACEHOLDER: &str = "{{as_of}}";
+const AS_OF_DIRECTIVE: &str = "as_of_function:";
+
 /// A view defined by a file in `src/sql/views`.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewFile {
@@ -27,8 +31,28 @@ impl ViewFile {
             .lines()
             .take_while(|l| l.starts_with("--"))
             .map(|l| l.trim_start_matches("--").trim())
+            .filter(|l| !l.starts_with(AS_OF_DIRECTIVE))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// The table function a date-taking view declares (`-- as_of_function: NAME`).
+    pub fn as_of_function(&self) -> Option<&'static str> {
+        self.sql.lines().take_while(|l| l.starts_with("--")).find_map(|l| {
+            l.trim_start_matches("--")
+                .trim()
+                .strip_prefix(AS_OF_DIRECTIVE)
+                .map(|n| n.trim())
+        })
+    }
+
+    /// The view's SELECT with the date bound: `CURRENT_DATE` for the view itself.
+    pub fn body(&self, as_of: &str) -> String {
+        strip_comments(self.sql)
+            .replace(AS_OF_PLACEHOLDER, as_of)
+            .trim()
+            .trim_end_matches(';')
+            .to_string()
     }
 }
 
@@ -80,16 +104,15 @@ async fn register_views(ctx: &SessionContext) -> Result<()> {
         let mut failed = Vec::new();
         let mut last_error = None;
         for view in pending.iter().copied() {
-            let body = strip_comments(view.sql);
             match ctx
-                .sql(&format!(
-                    "CREATE VIEW {} AS {}",
-                    view.name,
-                    body.trim().trim_end_matches(';')
-                ))
+                .sql(&format!("CREATE VIEW {} AS {}", view.name, view.body("CURRENT_DATE")))
                 .await
             {
-                Ok(_) => {}
+                Ok(_) => {
+                    if let Some(function) = view.as_of_function() {
+                        ctx.register_udtf(function, std::sync::Arc::new(AsOfFunction { view }));
+                    }
+                }
                 Err(e) => {
                     failed.push(view);
                     last_error = Some((view.name, e));
@@ -112,4 +135,46 @@ fn strip_comments(sql: &str) -> String {
         .filter(|l| !l.trim_start().starts_with("--"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `rectification_as_of('2018-03-31')` and friends: a date-taking view planned with the
+/// given date in place of today.
+#[derive(Debug)]
+struct AsOfFunction {
+    view: ViewFile,
+}
+
+impl datafusion::catalog::TableFunctionImpl for AsOfFunction {
+    fn call_with_args(
+        &self,
+        args: datafusion::catalog::TableFunctionArgs,
+    ) -> datafusion::error::Result<std::sync::Arc<dyn datafusion::catalog::TableProvider>> {
+        use datafusion::common::ScalarValue;
+        use datafusion::error::DataFusionError;
+        use datafusion::logical_expr::Expr;
+        let name = self.view.as_of_function().unwrap_or(self.view.name);
+        let usage = || DataFusionError::Plan(format!("{name} takes one date, e.g. {name}('2018-03-31')"));
+        let date = match args.exprs() {
+            [Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _)] => {
+                chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| usage())?
+            }
+            [Expr::Literal(ScalarValue::Date32(Some(days)), _)] => {
+                chrono::NaiveDate::from_num_days_from_ce_opt(days + crate::ingest::normalize::UNIX_EPOCH_CE_DAYS)
+                    .ok_or_else(usage)?
+            }
+            _ => return Err(usage()),
+        };
+        let sql = self.view.body(&format!("DATE '{}'", date.format("%Y-%m-%d")));
+        let state = args
+            .session()
+            .as_any()
+            .downcast_ref::<datafusion::execution::session_state::SessionState>()
+            .ok_or_else(|| DataFusionError::Internal("as-of functions need a SessionState".into()))?;
+        // Planning reads only the in-memory catalog, so blocking on it does no I/O.
+        let plan = futures::executor::block_on(state.create_logical_plan(&sql))?;
+        Ok(std::sync::Arc::new(datafusion::catalog::view::ViewTable::new(
+            plan,
+            Some(sql),
+        )))
+    }
 }

@@ -1,0 +1,60 @@
+-- as_of_function: cycle_status_as_of
+-- Assessment cycle of every known system (in any plan or any assessment) as of a date D,
+-- under 上海市公共信息系统安全测评管理办法 第七条:
+--   * a new system (reason `new`) not assessed since its trial operation ended is due
+--     30 days after that end;
+--   * a major change (reason `change` in its latest plan) not re-tested in that plan's year
+--     is due by the end of the planned quarter (the plan year's end when none is given);
+--   * a system never assessed is due by the end of its planned quarter (or plan year);
+--   * otherwise level 3 and above (and an unknown level, to be safe) every year, below 3
+--     every two years after the last assessment.
+-- status: overdue when the due date is before D; due_soon when it is within 60 days
+-- (D <= due <= D + 60); else on_time.
+WITH plan_latest AS (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY system_id ORDER BY year DESC, revision DESC, source_row) AS rn
+    FROM plan_items
+),
+assessed AS (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY system_id ORDER BY assessed_on DESC, assessment_id DESC) AS rn
+    FROM assessments_enriched
+    WHERE assessed_on <= {{as_of}}
+),
+ids AS (SELECT system_id FROM plan_items UNION SELECT system_id FROM assessed),
+facts AS (
+    SELECT ids.system_id,
+           COALESCE(p.department, a.department) AS department,
+           COALESCE(p.unit, a.unit) AS unit,
+           COALESCE(p.system, a.system) AS system,
+           COALESCE(a.level, p.level) AS level,
+           COALESCE(a.assessed_on, p.last_assessed) AS last_assessed,
+           p.reason,
+           p.year AS plan_year,
+           p.trial_ended_on,
+           CAST(CASE WHEN p.planned_quarter IS NULL THEN make_date(p.year, 12, 31)
+                     ELSE make_date(p.year, p.planned_quarter * 3, 1) + INTERVAL '1 month' - INTERVAL '1 day' END AS DATE)
+               AS planned_by
+    FROM ids
+    LEFT JOIN plan_latest p ON p.system_id = ids.system_id AND p.rn = 1
+    LEFT JOIN assessed a ON a.system_id = ids.system_id AND a.rn = 1
+),
+due AS (
+    SELECT *,
+           CAST(CASE
+               WHEN reason = 'new' AND trial_ended_on IS NOT NULL
+                    AND (last_assessed IS NULL OR last_assessed < trial_ended_on)
+                   THEN trial_ended_on + INTERVAL '30 days'
+               WHEN reason = 'change' AND (last_assessed IS NULL OR last_assessed < make_date(plan_year, 1, 1))
+                   THEN planned_by
+               WHEN last_assessed IS NULL THEN planned_by
+               WHEN level IS NULL OR level >= 3 THEN last_assessed + INTERVAL '1 year'
+               ELSE last_assessed + INTERVAL '2 years'
+           END AS DATE) AS next_due
+    FROM facts
+)
+SELECT system_id, department, unit, system, level, last_assessed, reason, next_due,
+       next_due - {{as_of}} AS days_left,
+       CASE WHEN next_due < {{as_of}} THEN 'overdue'
+            WHEN next_due <= {{as_of}} + INTERVAL '60 days' THEN 'due_soon'
+            ELSE 'on_time' END AS status,
+       {{as_of}} AS as_of
+FROM due
