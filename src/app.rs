@@ -36,6 +36,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             exec::run_and_print(&session.ctx, q, format, None).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run { pipeline } => {
+            crate::pipeline::run(&wh, &pipeline).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trace(t) => {
+            let session = sql::session(&wh, t.as_of.as_ref()).await?;
+            let filters = sql::trace::Filters {
+                year: t.year,
+                quarter: t.quarter,
+                department: t.department,
+                unit: t.unit,
+                date: t.date,
+            };
+            let (schema, batches) = sql::trace::trace(&session, &t.view, &filters).await?;
+            sql::print::write_batches(&schema, &batches, t.format, None)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ingest(args) => crate::ingest::cli::ingest(&wh, args).await,
         Command::Inspect { file, kind, rejects } => crate::ingest::cli::inspect(&file, kind.as_deref(), rejects),
         Command::Rejects { file, export, format } => {

@@ -67,6 +67,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Run a pipeline file: ingest globs, print and export query results.
+    Run {
+        /// A pipeline TOML file, e.g. pipelines/briefing.toml.
+        pipeline: PathBuf,
+    },
+    /// List the source rows (file, sheet, row) behind a metric view's figures.
+    Trace(TraceArgs),
     /// The warehouse's versions: one per ingested file (for `--as-of`).
     History {
         #[arg(long, value_enum, default_value_t)]
@@ -106,4 +113,27 @@ pub struct IngestArgs {
     /// The plan revision (by default the next one for the year).
     #[arg(long)]
     pub revision: Option<i32>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    /// The metric view: plan_coverage, execution_by_quarter, rectification_progress,
+    /// spending, letters_due or cycle_status.
+    pub view: String,
+    #[arg(long)]
+    pub year: Option<i32>,
+    #[arg(long, value_parser = clap::value_parser!(i8).range(1..=4))]
+    pub quarter: Option<i8>,
+    #[arg(long)]
+    pub department: Option<String>,
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// The date letters and cycle status are evaluated on (default: today).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date: Option<chrono::NaiveDate>,
+    /// Read the warehouse as it was at a version or time.
+    #[arg(long, value_name = "VERSION|TIME")]
+    pub as_of: Option<AsOf>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }

@@ -12,4 +12,5 @@ pub mod warehouse;
 pub use error::{Error, Result};
 pub mod app;
 pub mod ingest;
+pub mod pipeline;
 pub mod report;

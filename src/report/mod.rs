@@ -2,3 +2,4 @@
 //! through SQL only.
 
 pub mod fixlist;
+pub mod xlsx;

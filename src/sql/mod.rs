@@ -4,6 +4,7 @@
 pub mod exec;
 pub mod print;
 pub mod repl;
+pub mod trace;
 
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -14,7 +15,7 @@ use crate::warehouse::{AsOf, Warehouse};
 include!(concat!(env!("OUT_DIR"), "/views.rs"));
 
 /// Where a date-taking view uses its date.
-const AS_OF_PLACEHOLDER: &str = "{{as_of}}";
+pub(crate) const AS_OF_PLACEHOLDER: &str = "{{as_of}}";
 const AS_OF_DIRECTIVE: &str = "as_of_function:";
 
 /// A view defined by a file in `src/sql/views`.
@@ -130,7 +131,7 @@ async fn register_views(ctx: &SessionContext) -> Result<()> {
     Ok(())
 }
 
-fn strip_comments(sql: &str) -> String {
+pub(crate) fn strip_comments(sql: &str) -> String {
     sql.lines()
         .filter(|l| !l.trim_start().starts_with("--"))
         .collect::<Vec<_>>()
@@ -149,19 +150,11 @@ impl datafusion::catalog::TableFunctionImpl for AsOfFunction {
         &self,
         args: datafusion::catalog::TableFunctionArgs,
     ) -> datafusion::error::Result<std::sync::Arc<dyn datafusion::catalog::TableProvider>> {
-        use datafusion::common::ScalarValue;
         use datafusion::error::DataFusionError;
-        use datafusion::logical_expr::Expr;
         let name = self.view.as_of_function().unwrap_or(self.view.name);
         let usage = || DataFusionError::Plan(format!("{name} takes one date, e.g. {name}('2018-03-31')"));
         let date = match args.exprs() {
-            [Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _)] => {
-                chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| usage())?
-            }
-            [Expr::Literal(ScalarValue::Date32(Some(days)), _)] => {
-                chrono::NaiveDate::from_num_days_from_ce_opt(days + crate::ingest::normalize::UNIX_EPOCH_CE_DAYS)
-                    .ok_or_else(usage)?
-            }
+            [e] => const_date(e, args.session()).ok_or_else(usage)?,
             _ => return Err(usage()),
         };
         let sql = self.view.body(&format!("DATE '{}'", date.format("%Y-%m-%d")));
@@ -170,11 +163,59 @@ impl datafusion::catalog::TableFunctionImpl for AsOfFunction {
             .as_any()
             .downcast_ref::<datafusion::execution::session_state::SessionState>()
             .ok_or_else(|| DataFusionError::Internal("as-of functions need a SessionState".into()))?;
-        // Planning reads only the in-memory catalog, so blocking on it does no I/O.
-        let plan = futures::executor::block_on(state.create_logical_plan(&sql))?;
+        // Planning reads only the in-memory catalog, so it completes on its first poll;
+        // polling (rather than blocking) lets as-of functions call one another.
+        let plan = ready_now(state.create_logical_plan(&sql)).ok_or_else(|| {
+            DataFusionError::Internal(format!(
+                "planning `{name}` waited on I/O; as-of functions plan from memory"
+            ))
+        })??;
         Ok(std::sync::Arc::new(datafusion::catalog::view::ViewTable::new(
             plan,
             Some(sql),
         )))
+    }
+}
+
+/// A future's output if it is ready on the first poll.
+fn ready_now<F: std::future::Future>(f: F) -> Option<F::Output> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::pin::pin!(f).poll(&mut cx) {
+        std::task::Poll::Ready(v) => Some(v),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// A date argument: a literal (`'2018-03-31'`, `DATE '2018-03-31'`) or a constant
+/// expression such as `CURRENT_DATE - INTERVAL '1 year'`, folded to a literal.
+fn const_date(
+    e: &datafusion::logical_expr::Expr,
+    session: &dyn datafusion::catalog::Session,
+) -> Option<chrono::NaiveDate> {
+    use datafusion::common::ScalarValue;
+    use datafusion::logical_expr::Expr;
+    use datafusion::optimizer::simplify_expressions::{ExprSimplifier, SimplifyContext};
+    let folded = match e {
+        Expr::Literal(..) => e.clone(),
+        other => {
+            let start = session.execution_props().query_execution_start_time;
+            let context = SimplifyContext::builder()
+                .with_query_execution_start_time(start)
+                .build();
+            ExprSimplifier::new(context).simplify(other.clone()).ok()?
+        }
+    };
+    match folded {
+        Expr::Literal(
+            ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)) | ScalarValue::LargeUtf8(Some(s)),
+            _,
+        ) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
+        Expr::Literal(ScalarValue::Date32(Some(days)), _) => {
+            chrono::NaiveDate::from_num_days_from_ce_opt(days + crate::ingest::normalize::UNIX_EPOCH_CE_DAYS)
+        }
+        Expr::Literal(ScalarValue::Date64(Some(ms)), _) => {
+            chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive())
+        }
+        _ => None,
     }
 }
