@@ -9,7 +9,7 @@ use crate::warehouse::schema::{TableDef, ASSESSMENTS};
 
 pub struct Assessments;
 
-pub const FIELDS: &[Field] = &[
+pub static FIELDS: &[Field] = &[
     Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"]).required(),
     Field::new("department", &["主管部门", "主管单位", "上级主管部门"]).fill_down(FillDown::Always),
     Field::new("unit", &["预算单位", "单位名称", "被测单位", "预算单位名称"]).fill_down(FillDown::WithoutMergeInfo),

@@ -6,7 +6,7 @@ use crate::warehouse::schema::{TableDef, BUDGETS};
 
 pub struct Budgets;
 
-pub const FIELDS: &[Field] = &[
+pub static FIELDS: &[Field] = &[
     Field::new("department", &["主管部门", "主管单位", "上级主管部门"]).fill_down(FillDown::Always),
     Field::new("unit", &["预算单位", "单位名称", "预算单位名称"])
         .required()

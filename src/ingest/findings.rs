@@ -7,7 +7,7 @@ use crate::warehouse::schema::{TableDef, FINDINGS};
 
 pub struct Findings;
 
-pub const FIELDS: &[Field] = &[
+pub static FIELDS: &[Field] = &[
     Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"])
         .required()
         .fill_down(FillDown::WithoutMergeInfo),

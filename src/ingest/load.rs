@@ -32,14 +32,17 @@ pub async fn ingest_file(
     opts: &Options,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Outcome> {
+    let started = std::time::Instant::now();
+    let step = |what: &str| tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
     let mut wb = Workbook::open(path)?;
+    step("opened");
     if let Some(earlier) = wh.already_ingested(&wb.sha256).await? {
         return Ok(Outcome::AlreadyIngested { earlier });
     }
     let ctx = lookups(wh).await?;
-    let mut opts = opts.clone();
+    step("looked up plans and assessments");
     // Plans: the revision is known only once the year is; read first, number after.
-    let mut parsed = tokio::task::block_in_place(|| read_workbook(&mut wb, &opts, &ctx, progress))?;
+    let mut parsed = tokio::task::block_in_place(|| read_workbook(&mut wb, opts, &ctx, progress))?;
     if parsed.loaded() == 0 && parsed.rejected() == 0 {
         return Err(Error::workbook(
             crate::error::Location {
@@ -49,20 +52,15 @@ pub async fn ingest_file(
             "the workbook has a header but no data rows; nothing to load",
         ));
     }
+    step("read");
     let mut revision = None;
     if parsed.kind.name() == "plan" {
         let year = parsed.year.expect("plans always have a year");
         let next = opts.revision.unwrap_or(wh.plan_revisions(year).await? as i32 + 1);
         revision = Some(next);
-        if opts.revision.is_none() {
-            opts.revision = Some(next);
-            let ctx = Context {
-                revision: Some(next),
-                ..ctx
-            };
-            parsed = tokio::task::block_in_place(|| read_workbook(&mut wb, &opts, &ctx, &|_| {}))?;
-        }
+        parsed.rows = with_revision(&parsed.rows, next)?;
     }
+    step("numbered the revision");
     let rejects = rejects_batch(
         parsed.kind.name(),
         &parsed.workbook_name,
@@ -85,6 +83,7 @@ pub async fn ingest_file(
             writes.extend(refresh_planned(wh, year, &parsed.rows).await?);
         }
     }
+    step("refreshed planned flags");
     let log = LogRow {
         file_name: parsed.workbook_name.clone(),
         sha256: parsed.sha256.clone(),
@@ -96,6 +95,7 @@ pub async fn ingest_file(
         rows_skipped: parsed.skipped() as i64,
     };
     let version = wh.commit_ingest(writes, log).await?;
+    step("committed");
     Ok(Outcome::Loaded {
         parsed,
         revision,
@@ -182,4 +182,18 @@ async fn refresh_planned(
         batch,
         keys: &["assessment_id"],
     }))
+}
+
+/// The plan rows with their revision set (it is known only once the year is read).
+fn with_revision(
+    rows: &datafusion::arrow::array::RecordBatch,
+    revision: i32,
+) -> Result<datafusion::arrow::array::RecordBatch> {
+    let i = rows.schema().index_of("revision")?;
+    let mut columns = rows.columns().to_vec();
+    columns[i] = std::sync::Arc::new(datafusion::arrow::array::Int32Array::from(vec![
+        revision;
+        rows.num_rows()
+    ]));
+    Ok(datafusion::arrow::array::RecordBatch::try_new(rows.schema(), columns)?)
 }

@@ -7,7 +7,7 @@ use crate::warehouse::schema::{TableDef, PLAN_ITEMS};
 
 pub struct Plan;
 
-pub const FIELDS: &[Field] = &[
+pub static FIELDS: &[Field] = &[
     Field::new(
         "department",
         &["主管部门", "主管单位", "上级主管部门", "主管部门名称", "主管部门(单位)"],

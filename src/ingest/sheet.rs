@@ -62,8 +62,28 @@ impl HeaderBand {
     }
 }
 
-fn synonym_keys(field: &Field) -> impl Iterator<Item = String> + '_ {
-    field.synonyms.iter().map(|s| header_key(s).0)
+/// A field's synonyms as header keys, normalised once per process (every kind's fields
+/// are `static`, so their address identifies them; anything else is normalised on the spot).
+fn synonym_keys(field: &Field) -> std::borrow::Cow<'static, [String]> {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static CACHE: OnceLock<HashMap<usize, Vec<String>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| {
+        super::kind::kinds()
+            .iter()
+            .flat_map(|k| k.fields())
+            .map(|f| {
+                (
+                    f.synonyms.as_ptr() as usize,
+                    f.synonyms.iter().map(|s| header_key(s).0).collect(),
+                )
+            })
+            .collect()
+    });
+    match cache.get(&(field.synonyms.as_ptr() as usize)) {
+        Some(keys) => std::borrow::Cow::Borrowed(keys.as_slice()),
+        None => std::borrow::Cow::Owned(field.synonyms.iter().map(|s| header_key(s).0).collect()),
+    }
 }
 
 /// The field a header names: an exact synonym, else the longest synonym it starts with.
@@ -71,16 +91,18 @@ pub fn match_field(fields: &[Field], key: &str) -> Option<usize> {
     if key.is_empty() {
         return None;
     }
-    if let Some(i) = fields.iter().position(|f| synonym_keys(f).any(|s| s == key)) {
+    if let Some(i) = fields.iter().position(|f| synonym_keys(f).iter().any(|s| s == key)) {
         return Some(i);
     }
-    fields
-        .iter()
-        .enumerate()
-        .flat_map(|(i, f)| synonym_keys(f).map(move |s| (i, s)))
-        .filter(|(_, s)| s.chars().count() >= 2 && key.starts_with(s.as_str()))
-        .max_by_key(|(_, s)| s.len())
-        .map(|(i, _)| i)
+    let mut best: Option<(usize, usize)> = None;
+    for (i, f) in fields.iter().enumerate() {
+        for s in synonym_keys(f).iter() {
+            if s.chars().count() >= 2 && key.starts_with(s.as_str()) && best.is_none_or(|(_, len)| s.len() > len) {
+                best = Some((i, s.len()));
+            }
+        }
+    }
+    best.map(|(i, _)| i)
 }
 
 fn cell_text(row: &Row, col: u32) -> Option<String> {

@@ -134,14 +134,14 @@ fn the_repl_reads_statements_and_backslash_commands_from_stdin() {
     let out = wh
         .cmd()
         .args(["sql", "--format", "csv"])
-        .write_stdin("\\d\nSELECT 40 +\n  2 AS answer;\n\\d plan_items\nSELECT nope;\n\\q\nSELECT 'never';\n")
+        .write_stdin("\\d\nSELECT 40 +\n  2 AS answer;\n\\d plan_items\nSELECT nope;\n\\q\nSELECT 'zz_after_quit';\n")
         .output()
         .unwrap();
     let stdout = s(&out.stdout);
     assert!(stdout.contains("plan_items_current"), "\\d lists views: {stdout}");
     assert!(stdout.contains("answer\n42\n"), "a multi-line statement: {stdout}");
     assert!(stdout.contains("安全保护等级"), "\\d NAME shows labels: {stdout}");
-    assert!(!stdout.contains("never"), "\\q stops reading");
+    assert!(!stdout.contains("zz_after_quit"), "\\q stops reading");
     assert!(
         s(&out.stderr).contains("error:"),
         "a bad statement is reported and the REPL goes on"

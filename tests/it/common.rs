@@ -84,6 +84,11 @@ impl TestWarehouse {
         parse_csv(&out).into_iter().skip(1).collect()
     }
 
+    /// Rows of any command's CSV output (header dropped).
+    pub fn rows_of(&self, args: &[&str]) -> Vec<Vec<String>> {
+        parse_csv(&self.run(args)).into_iter().skip(1).collect()
+    }
+
     pub fn scalar(&self, sql: &str) -> String {
         let rows = self.rows(sql);
         assert_eq!(rows.len(), 1, "one row from {sql}: {rows:?}");

@@ -5,4 +5,5 @@ mod cli;
 mod common;
 mod ingest_plans;
 mod ingest_results;
+mod metrics;
 mod schema;

@@ -1,0 +1,398 @@
+//! Metric views: the briefing figures from the bundled sample, and each view on a small
+//! warehouse whose answers are worked out by hand here, rules tested at their boundaries.
+
+use std::path::Path;
+
+use crate::common::{xlsx, TestWarehouse};
+
+/// The sample warehouse built by the README's main job, in a temp dir, once per test run:
+/// the tests below only read it or re-run the (idempotent) pipeline.
+fn sample() -> &'static TestWarehouse {
+    static SAMPLE: std::sync::OnceLock<TestWarehouse> = std::sync::OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let wh = TestWarehouse::new();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::os::unix::fs::symlink(repo.join("data"), wh.dir.path().join("data")).unwrap();
+        let out = wh
+            .cmd()
+            .current_dir(wh.dir.path())
+            .args(["run"])
+            .arg(repo.join("pipelines/briefing.toml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", crate::common::s(&out.stderr));
+        wh
+    })
+}
+
+#[test]
+fn the_sample_reproduces_the_briefing_figures() {
+    let wh = sample();
+    assert_eq!(
+        wh.rows("SELECT year, revision, departments, units, systems FROM plan_coverage ORDER BY year"),
+        vec![
+            vec!["2018", "1", "40", "64", "132"],
+            vec!["2019", "2", "37", "57", "124"]
+        ]
+    );
+    assert_eq!(
+        wh.rows("SELECT departments, units, systems FROM execution_by_quarter WHERE year = 2018 AND quarter = 1"),
+        vec![vec!["10", "13", "18"]]
+    );
+    assert_eq!(
+        wh.rows("SELECT departments, units, systems FROM rectification_progress WHERE year = 2018 AND quarter = 1"),
+        vec![vec!["3", "3", "6"]]
+    );
+    assert_eq!(
+        wh.scalar("SELECT count(*) FROM rectification_as_of('2018-03-31') WHERE complete"),
+        "6"
+    );
+    // The bad rows of the sample are rejected, not counted.
+    assert!(wh.scalar("SELECT count(*) FROM rejects").parse::<i32>().unwrap() >= 4);
+}
+
+#[test]
+fn the_pipeline_is_idempotent() {
+    let wh = sample();
+    let first = std::fs::read(wh.file("out/briefing/execution_by_quarter.csv")).unwrap();
+    let xlsx_first = std::fs::read(wh.file("out/briefing/spending.xlsx")).unwrap();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = wh
+        .cmd()
+        .current_dir(wh.dir.path())
+        .arg("run")
+        .arg(repo.join("pipelines/briefing.toml"))
+        .output()
+        .unwrap();
+    let stdout = crate::common::s(&out.stdout);
+    assert!(out.status.success());
+    assert_eq!(stdout.matches(": already ingested").count(), 7, "{stdout}");
+    assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "7");
+    assert_eq!(
+        std::fs::read(wh.file("out/briefing/execution_by_quarter.csv")).unwrap(),
+        first
+    );
+    assert_eq!(
+        std::fs::read(wh.file("out/briefing/spending.xlsx")).unwrap(),
+        xlsx_first,
+        "xlsx output is byte-stable"
+    );
+    assert!(
+        stdout.contains("│ 2018 │ 40 / 64 / 132 │ 10 / 13 / 18 │ 3 / 3 / 6        │"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn trace_lists_the_source_rows_behind_a_figure() {
+    let wh = sample();
+    let rows = wh.rows_of(&[
+        "trace",
+        "execution_by_quarter",
+        "--year",
+        "2018",
+        "--quarter",
+        "1",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(rows.len(), 18, "one row per system assessed in 2018 Q1");
+    assert!(
+        rows.iter()
+            .all(|r| r[9] == "2018年信息系统安全测评结果汇总（示例）.xlsx" && r[10] == "测评结果"),
+        "{rows:?}"
+    );
+    let (_, err) = wh.fail(&["trace", "spending", "--quarter", "1"]);
+    assert!(
+        err.contains("`spending` has no quarter; its figures are traced by year, department, unit"),
+        "{err}"
+    );
+    let (_, err) = wh.fail(&["trace", "nope"]);
+    assert!(err.contains("traceable views: "), "{err}");
+}
+
+/// A small warehouse: two departments (one written with a stray space), three units,
+/// four planned systems for 2019 with planned quarters, three assessments, findings.
+fn small() -> TestWarehouse {
+    let wh = TestWarehouse::new();
+    let plan = wh.file("2019年测评计划预告.xlsx");
+    xlsx(
+        &plan,
+        &[(
+            "计划",
+            &[
+                &[
+                    "主管部门",
+                    "预算单位",
+                    "系统名称",
+                    "等级",
+                    "计划测评时间",
+                    "上次测评时间",
+                    "测评原因",
+                    "试运行结束时间",
+                ],
+                &["市教委", "考试院", "报名系统", "3", "一季度", "2018-05-01", "", ""],
+                &["市 教委", "考试院", "阅卷系统", "2", "二季度", "2018-05-01", "", ""],
+                &["市教委", "电教馆", "资源平台", "3", "", "2018-02-01", "", ""],
+                &[
+                    "市卫健委",
+                    "卫生信息中心",
+                    "挂号系统",
+                    "3",
+                    "一季度",
+                    "",
+                    "新建系统",
+                    "2019-02-01",
+                ],
+            ],
+        )],
+    );
+    let results = wh.file("测评结果.xlsx");
+    xlsx(
+        &results,
+        &[(
+            "结果",
+            &[
+                &[
+                    "报告编号",
+                    "主管部门",
+                    "预算单位",
+                    "系统名称",
+                    "等级",
+                    "出具报告日期",
+                    "测评费用",
+                ],
+                &["R1", "市教委", "考试院", "报名系统", "3", "2019-02-10", "10000"],
+                &["R2", "市教委", "考试院", "阅卷系统", "2", "2019-03-31", "8000"],
+                &["R3", "市卫健委", "卫生信息中心", "挂号系统", "3", "2019-04-01", "12000"],
+                &["R4", "市民政局", "救助站", "计划外系统", "2", "2019-05-05", "6000"],
+            ],
+        )],
+    );
+    let findings = wh.file("整改情况.xlsx");
+    xlsx(
+        &findings,
+        &[(
+            "整改",
+            &[
+                &[
+                    "报告编号",
+                    "序号",
+                    "风险等级",
+                    "整改方式",
+                    "整改期限",
+                    "整改状态",
+                    "完成日期",
+                ],
+                &["R1", "1", "高", "即知即改", "2019-03-10", "已整改", "2019-03-01"],
+                &["R1", "2", "中", "即知即改", "2019-03-10", "已整改", "2019-03-31"],
+                &["R2", "1", "中", "系统改造", "2019-03-30", "已整改", "2019-04-01"],
+                &["R3", "1", "低", "即知即改", "2019-05-01", "未整改", ""],
+            ],
+        )],
+    );
+    let budgets = wh.file("2019年经费预算.xlsx");
+    xlsx(
+        &budgets,
+        &[(
+            "经费",
+            &[
+                &[
+                    "主管部门",
+                    "预算单位",
+                    "类别",
+                    "申报金额（万元）",
+                    "批复金额（万元）",
+                    "实际支出（元）",
+                ],
+                &["市教委", "考试院", "测评", "2", "1.8", "18000"],
+                &["市教委", "电教馆", "整改", "1.5", "1", "9,500.50"],
+            ],
+        )],
+    );
+    wh.ingest(&[&plan, &results, &findings, &budgets]);
+    wh
+}
+
+#[test]
+fn plan_coverage_counts_distinct_normalised_names() {
+    let wh = small();
+    assert_eq!(
+        wh.rows("SELECT year, departments, units, systems FROM plan_coverage"),
+        vec![vec!["2019", "2", "3", "4"]]
+    );
+}
+
+#[test]
+fn execution_by_quarter_counts_quarters_cumulates_and_rates() {
+    let wh = small();
+    let rows = wh.rows(
+        "SELECT quarter, departments, units, systems, unplanned_systems, cumulative_systems, planned_systems, \
+         planned_systems_assessed, completion_rate FROM execution_by_quarter ORDER BY quarter",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            // R1, R2 (2019-03-31 is still Q1): one department, one unit, two systems.
+            vec!["1", "1", "1", "2", "0", "2", "4", "2", "0.5"],
+            // R3 (2019-04-01) and the unplanned R4.
+            vec!["2", "2", "2", "2", "1", "4", "4", "3", "0.75"],
+            vec!["3", "0", "0", "0", "0", "4", "4", "3", "0.75"],
+            vec!["4", "0", "0", "0", "0", "4", "4", "3", "0.75"],
+        ]
+    );
+}
+
+#[test]
+fn rectification_counts_fixes_on_or_before_the_quarter_end() {
+    let wh = small();
+    let rows = wh.rows(
+        "SELECT quarter, departments, units, systems, systems_assessed, findings, findings_fixed, findings_overdue \
+         FROM rectification_progress ORDER BY quarter",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            // R1 fixed on 03-01 and 03-31 (the quarter's last day counts); R2 fixed 04-01 and overdue.
+            vec!["1", "1", "1", "1", "2", "3", "2", "1"],
+            // By 06-30 R2 is fixed too; R3's finding is open and overdue; R4 has no findings.
+            vec!["2", "1", "1", "2", "4", "4", "3", "1"],
+            vec!["3", "1", "1", "2", "4", "4", "3", "1"],
+            vec!["4", "1", "1", "2", "4", "4", "3", "1"],
+        ]
+    );
+    assert_eq!(
+        wh.rows("SELECT system, complete FROM rectification_as_of('2019-03-31') ORDER BY system"),
+        vec![vec!["报名系统", "true"], vec!["阅卷系统", "false"],]
+    );
+    assert_eq!(
+        wh.scalar("SELECT complete FROM rectification_as_of('2019-04-01') WHERE system = '阅卷系统'"),
+        "true"
+    );
+}
+
+#[test]
+fn spending_sums_yuan_exactly_and_divides_fees_by_systems() {
+    let wh = small();
+    assert_eq!(
+        wh.rows("SELECT department, requested, approved, spent, systems_assessed, assessment_fees, fee_per_system FROM spending WHERE year = 2019 ORDER BY department"),
+        vec![
+            vec!["市卫健委", "", "", "", "1", "12000.00", "12000.00"],
+            vec!["市教委", "35000.00", "28000.00", "27500.50", "2", "18000.00", "9000.00"],
+            vec!["市民政局", "", "", "", "1", "6000.00", "6000.00"],
+        ]
+    );
+}
+
+fn cycle(wh: &TestWarehouse, date: &str, system: &str) -> Vec<String> {
+    wh.rows(&format!(
+        "SELECT next_due, days_left, status FROM cycle_status_as_of('{date}') WHERE system = '{system}'"
+    ))
+    .remove(0)
+}
+
+#[test]
+fn cycle_status_at_its_boundaries() {
+    let wh = small();
+    // 资源平台: level 3, last assessed 2018-02-01, not assessed since: due a year later.
+    assert_eq!(cycle(&wh, "2019-01-31", "资源平台"), ["2019-02-01", "1", "due_soon"]);
+    assert_eq!(cycle(&wh, "2019-02-01", "资源平台"), ["2019-02-01", "0", "due_soon"]);
+    assert_eq!(cycle(&wh, "2019-02-02", "资源平台"), ["2019-02-01", "-1", "overdue"]);
+    // 60 days ahead is due_soon, 61 is on time.
+    assert_eq!(cycle(&wh, "2018-12-03", "资源平台")[1..], ["60", "due_soon"]);
+    assert_eq!(cycle(&wh, "2018-12-02", "资源平台")[1..], ["61", "on_time"]);
+    // Level 2 vs 3, both last assessed 2019 Q1: yearly vs every two years.
+    assert_eq!(cycle(&wh, "2019-06-01", "报名系统")[0], "2020-02-10");
+    assert_eq!(cycle(&wh, "2019-06-01", "阅卷系统")[0], "2021-03-31");
+    // A new system whose trial ended 2019-02-01 is due within 30 days: day 29, 30, 31.
+    assert_eq!(cycle(&wh, "2019-03-02", "挂号系统"), ["2019-03-03", "1", "due_soon"]);
+    assert_eq!(cycle(&wh, "2019-03-03", "挂号系统"), ["2019-03-03", "0", "due_soon"]);
+    assert_eq!(cycle(&wh, "2019-03-04", "挂号系统"), ["2019-03-03", "-1", "overdue"]);
+    // Once assessed (2019-04-01) it follows the level-3 yearly cycle.
+    assert_eq!(cycle(&wh, "2019-04-02", "挂号系统"), ["2020-04-01", "365", "on_time"]);
+}
+
+#[test]
+fn letters_are_due_after_the_planned_quarter_and_urged_after_90_days() {
+    let wh = small();
+    let letters = |date: &str| {
+        wh.rows(&format!(
+            "SELECT unit, systems_behind, days_late, letter FROM letters_due_as_of('{date}') ORDER BY unit"
+        ))
+    };
+    // 挂号系统 (Q1) is assessed only on 04-01; on 03-31 its quarter has not ended.
+    assert_eq!(letters("2019-03-31"), Vec::<Vec<String>>::new());
+    assert_eq!(
+        letters("2019-04-01"),
+        Vec::<Vec<String>>::new(),
+        "assessed on the first day late"
+    );
+    // 资源平台 has no planned quarter: due by the year's end.
+    assert_eq!(letters("2019-12-31"), Vec::<Vec<String>>::new());
+    assert_eq!(letters("2020-01-01"), vec![vec!["电教馆", "1", "1", "notice"]]);
+    assert_eq!(letters("2020-03-31"), vec![vec!["电教馆", "1", "91", "urge"]]);
+    assert_eq!(letters("2020-03-30"), vec![vec!["电教馆", "1", "90", "notice"]]);
+    // The trace lists the plan row behind the letter.
+    let trace = wh.rows_of(&["trace", "letters_due", "--date", "2020-01-01", "--format", "csv"]);
+    assert_eq!(trace.len(), 1);
+    assert_eq!(
+        trace[0][3..],
+        [
+            "资源平台",
+            "电教馆|资源平台",
+            "2019-12-31",
+            "1",
+            "2019年测评计划预告.xlsx",
+            "计划",
+            "4"
+        ]
+    );
+}
+
+#[test]
+fn as_of_reproduces_old_figures_after_later_ingests() {
+    let wh = small();
+    let before = wh.run(&[
+        "sql",
+        "--format",
+        "csv",
+        "SELECT * FROM rectification_progress ORDER BY quarter",
+    ]);
+    let version = wh.scalar("SELECT max(warehouse_version) FROM ingest_log");
+    let later = wh.file("整改情况_更新.xlsx");
+    xlsx(
+        &later,
+        &[(
+            "整改",
+            &[
+                &[
+                    "报告编号",
+                    "序号",
+                    "风险等级",
+                    "整改方式",
+                    "整改期限",
+                    "整改状态",
+                    "完成日期",
+                ],
+                &["R3", "1", "低", "即知即改", "2019-05-01", "已整改", "2019-04-20"],
+            ],
+        )],
+    );
+    wh.ingest(&[&later]);
+    let now = wh.run(&[
+        "sql",
+        "--format",
+        "csv",
+        "SELECT * FROM rectification_progress ORDER BY quarter",
+    ]);
+    assert_ne!(now, before);
+    let then = wh.run(&[
+        "sql",
+        "--format",
+        "csv",
+        "--as-of",
+        &version,
+        "SELECT * FROM rectification_progress ORDER BY quarter",
+    ]);
+    assert_eq!(then, before);
+}
