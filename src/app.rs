@@ -53,6 +53,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sql::print::write_batches(&schema, &batches, t.format, None)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(r) => {
+            let scope = match (r.kind, r.quarter) {
+                (crate::cli::ReportKind::Quarterly, Some(quarter)) => {
+                    crate::report::Scope::Quarterly { year: r.year, quarter }
+                }
+                (crate::cli::ReportKind::Quarterly, None) => anyhow::bail!("a quarterly report needs --quarter 1–4"),
+                (crate::cli::ReportKind::Briefing, _) => crate::report::Scope::Briefing { year: r.year },
+            };
+            let session = sql::session(&wh, r.as_of.as_ref()).await?;
+            let files = crate::report::write(&session, scope, r.lang, &r.out).await?;
+            println!(
+                "report written to {} ({} files, warehouse version {})",
+                r.out.display(),
+                files.len(),
+                session.warehouse_version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { from, to, view } => {
+            let to = match to {
+                Some(t) => t,
+                None => crate::warehouse::AsOf::Version(wh.version().await?),
+            };
+            print!("{}", crate::report::diff::diff(&wh, &from, &to, &view).await?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ingest(args) => crate::ingest::cli::ingest(&wh, args).await,
         Command::Inspect { file, kind, rejects } => crate::ingest::cli::inspect(&file, kind.as_deref(), rejects),
         Command::Rejects { file, export, format } => {

@@ -74,6 +74,20 @@ pub enum Command {
     },
     /// List the source rows (file, sheet, row) behind a metric view's figures.
     Trace(TraceArgs),
+    /// Write a quarterly summary or a leadership briefing: report.html, report.md,
+    /// report.xlsx and charts/*.png|svg.
+    Report(ReportArgs),
+    /// Which figures of a view moved between two warehouse states, and which source rows moved them.
+    Diff {
+        /// The earlier state: a warehouse version or time.
+        #[arg(long, value_name = "VERSION|TIME")]
+        from: AsOf,
+        /// The later state (default: now).
+        #[arg(long, value_name = "VERSION|TIME")]
+        to: Option<AsOf>,
+        /// The view, e.g. execution_by_quarter.
+        view: String,
+    },
     /// The warehouse's versions: one per ingested file (for `--as-of`).
     History {
         #[arg(long, value_enum, default_value_t)]
@@ -136,4 +150,32 @@ pub struct TraceArgs {
     pub as_of: Option<AsOf>,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportKind {
+    /// One quarter: plan, execution so far, rectification, letters due, spending.
+    Quarterly,
+    /// One year in the shape of the leadership briefing, with trends and next year's plan.
+    Briefing,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[arg(value_enum)]
+    pub kind: ReportKind,
+    #[arg(long)]
+    pub year: i32,
+    /// The quarter (quarterly reports).
+    #[arg(long, value_parser = clap::value_parser!(i8).range(1..=4))]
+    pub quarter: Option<i8>,
+    /// Read the warehouse as it was at a version or time, to reproduce an old report.
+    #[arg(long, value_name = "VERSION|TIME")]
+    pub as_of: Option<AsOf>,
+    /// The output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Labels in Chinese (default) or English.
+    #[arg(long, value_enum, default_value_t)]
+    pub lang: crate::report::Lang,
 }

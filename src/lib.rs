@@ -11,6 +11,7 @@ pub mod warehouse;
 
 pub use error::{Error, Result};
 pub mod app;
+pub mod chart;
 pub mod ingest;
 pub mod pipeline;
 pub mod report;

@@ -1,5 +1,5 @@
-//! `ceping run PIPELINE.toml`: steps that ingest globs, print SQL results and export them
-//! (csv, json, parquet, xlsx). Idempotent: ingested bytes are skipped, exports are
+//! `ceping run PIPELINE.toml`: steps that ingest globs, print SQL results, export them
+//! (csv, json, parquet, xlsx) and write reports. Idempotent: ingested bytes are skipped, exports are
 //! rewritten with the same content. Paths are relative to the working directory.
 
 use std::path::{Path, PathBuf};
@@ -32,19 +32,32 @@ pub struct Step {
     /// A query written to `to`, in the format its extension names.
     pub export: Option<String>,
     pub to: Option<PathBuf>,
+    /// `quarterly` or `briefing`, written to `out` for `year` (and `quarter`).
+    pub report: Option<String>,
+    pub year: Option<i32>,
+    pub quarter: Option<i8>,
+    pub out: Option<PathBuf>,
+    /// `zh` (default) or `en`.
+    pub lang: Option<String>,
 }
 
 pub fn load(path: &Path) -> Result<Pipeline> {
     let text = fs_err::read_to_string(path)?;
     let p: Pipeline = toml::from_str(&text).map_err(|e| Error::Usage(format!("`{}`: {e}", path.display())))?;
     for (i, s) in p.steps.iter().enumerate() {
-        let actions = [s.ingest.is_some(), s.print.is_some(), s.export.is_some()]
-            .iter()
-            .filter(|x| **x)
-            .count();
-        if actions != 1 || s.export.is_some() != s.to.is_some() {
+        let actions = [
+            s.ingest.is_some(),
+            s.print.is_some(),
+            s.export.is_some(),
+            s.report.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        let report_ok = s.report.is_none() || (s.year.is_some() && s.out.is_some());
+        if actions != 1 || s.export.is_some() != s.to.is_some() || !report_ok {
             return Err(Error::Usage(format!(
-                "`{}`, step {}: give exactly one of `ingest`, `print`, or `export` with `to`",
+                "`{}`, step {}: give exactly one of `ingest`, `print`, `export` with `to`, or `report` with `year` and `out`",
                 path.display(),
                 i + 1
             )));
@@ -72,6 +85,25 @@ pub async fn run(wh: &Warehouse, path: &Path) -> Result<()> {
             let session = sql::session(wh, None).await?;
             export(&session.ctx, q, to).await?;
             println!("\n== {}. export {title}→ {}", i + 1, to.display());
+        } else if let (Some(kind), Some(year), Some(out)) = (&step.report, step.year, &step.out) {
+            let scope = match (kind.as_str(), step.quarter) {
+                ("quarterly", Some(quarter)) => crate::report::Scope::Quarterly { year, quarter },
+                ("briefing", _) => crate::report::Scope::Briefing { year },
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "step {}: report is `briefing`, or `quarterly` with `quarter`",
+                        i + 1
+                    )))
+                }
+            };
+            let lang = if step.lang.as_deref() == Some("en") {
+                crate::report::Lang::En
+            } else {
+                crate::report::Lang::Zh
+            };
+            let session = sql::session(wh, None).await?;
+            crate::report::write(&session, scope, lang, out).await?;
+            println!("\n== {}. report {title}→ {}", i + 1, out.display());
         }
     }
     Ok(())

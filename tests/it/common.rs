@@ -145,3 +145,126 @@ pub fn xlsx(path: &Path, sheets: &[(&str, &[&[&str]])]) {
     }
     wb.save(path).unwrap();
 }
+
+/// The sample warehouse built by the README's main job (`ceping run pipelines/briefing.toml`)
+/// in a temp dir, once per test run: tests only read it or re-run the idempotent pipeline.
+pub fn sample() -> &'static TestWarehouse {
+    static SAMPLE: std::sync::OnceLock<TestWarehouse> = std::sync::OnceLock::new();
+    SAMPLE.get_or_init(|| {
+        let wh = TestWarehouse::new();
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        std::os::unix::fs::symlink(repo.join("data"), wh.dir.path().join("data")).unwrap();
+        let out = wh
+            .cmd()
+            .current_dir(wh.dir.path())
+            .args(["run"])
+            .arg(repo.join("pipelines/briefing.toml"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", s(&out.stderr));
+        wh
+    })
+}
+
+/// A small warehouse: two departments (one written with a stray space), three units,
+/// four planned systems for 2019 with planned quarters, three assessments, findings.
+pub fn small() -> TestWarehouse {
+    let wh = TestWarehouse::new();
+    let plan = wh.file("2019年测评计划预告.xlsx");
+    xlsx(
+        &plan,
+        &[(
+            "计划",
+            &[
+                &[
+                    "主管部门",
+                    "预算单位",
+                    "系统名称",
+                    "等级",
+                    "计划测评时间",
+                    "上次测评时间",
+                    "测评原因",
+                    "试运行结束时间",
+                ],
+                &["市教委", "考试院", "报名系统", "3", "一季度", "2018-05-01", "", ""],
+                &["市 教委", "考试院", "阅卷系统", "2", "二季度", "2018-05-01", "", ""],
+                &["市教委", "电教馆", "资源平台", "3", "", "2018-02-01", "", ""],
+                &[
+                    "市卫健委",
+                    "卫生信息中心",
+                    "挂号系统",
+                    "3",
+                    "一季度",
+                    "",
+                    "新建系统",
+                    "2019-02-01",
+                ],
+            ],
+        )],
+    );
+    let results = wh.file("测评结果.xlsx");
+    xlsx(
+        &results,
+        &[(
+            "结果",
+            &[
+                &[
+                    "报告编号",
+                    "主管部门",
+                    "预算单位",
+                    "系统名称",
+                    "等级",
+                    "出具报告日期",
+                    "测评费用",
+                ],
+                &["R1", "市教委", "考试院", "报名系统", "3", "2019-02-10", "10000"],
+                &["R2", "市教委", "考试院", "阅卷系统", "2", "2019-03-31", "8000"],
+                &["R3", "市卫健委", "卫生信息中心", "挂号系统", "3", "2019-04-01", "12000"],
+                &["R4", "市民政局", "救助站", "计划外系统", "2", "2019-05-05", "6000"],
+            ],
+        )],
+    );
+    let findings = wh.file("整改情况.xlsx");
+    xlsx(
+        &findings,
+        &[(
+            "整改",
+            &[
+                &[
+                    "报告编号",
+                    "序号",
+                    "风险等级",
+                    "整改方式",
+                    "整改期限",
+                    "整改状态",
+                    "完成日期",
+                ],
+                &["R1", "1", "高", "即知即改", "2019-03-10", "已整改", "2019-03-01"],
+                &["R1", "2", "中", "即知即改", "2019-03-10", "已整改", "2019-03-31"],
+                &["R2", "1", "中", "系统改造", "2019-03-30", "已整改", "2019-04-01"],
+                &["R3", "1", "低", "即知即改", "2019-05-01", "未整改", ""],
+            ],
+        )],
+    );
+    let budgets = wh.file("2019年经费预算.xlsx");
+    xlsx(
+        &budgets,
+        &[(
+            "经费",
+            &[
+                &[
+                    "主管部门",
+                    "预算单位",
+                    "类别",
+                    "申报金额（万元）",
+                    "批复金额（万元）",
+                    "实际支出（元）",
+                ],
+                &["市教委", "考试院", "测评", "2", "1.8", "18000"],
+                &["市教委", "电教馆", "整改", "1.5", "1", "9,500.50"],
+            ],
+        )],
+    );
+    wh.ingest(&[&plan, &results, &findings, &budgets]);
+    wh
+}

@@ -6,4 +6,5 @@ mod common;
 mod ingest_plans;
 mod ingest_results;
 mod metrics;
+mod reports;
 mod schema;

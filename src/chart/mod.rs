@@ -1,0 +1,251 @@
+//! Charts (plotters) as PNG and SVG, with Chinese labels drawn from a bundled font, so they
+//! render the same on a machine without CJK fonts. One generic chart — grouped bars with
+//! optional lines, vertical or horizontal — serves every metric; `report` fills it from
+//! the views.
+
+use std::path::Path;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::error::{Error, Result};
+
+/// WenQuanYi Micro Hei (Apache-2.0 or GPLv3 with the font exception; see
+/// `assets/fonts/README.md`): Chinese labels in PNG charts without system fonts.
+static CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
+/// The family name charts use; registered with plotters on first use.
+pub const FONT: &str = "ceping-cjk";
+
+/// Registers the bundled font with plotters (once).
+pub fn register_font() -> Result<()> {
+    static REGISTERED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| plotters::style::register_font(FONT, FontStyle::Normal, CJK_FONT).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage("the bundled CJK font could not be loaded".into()))
+    }
+}
+
+/// A chart: categories along one axis, one bar per series per category, and lines.
+#[derive(Debug, Clone)]
+pub struct Chart {
+    pub title: String,
+    pub category_label: String,
+    pub value_label: String,
+    pub categories: Vec<String>,
+    pub bars: Vec<(String, Vec<f64>)>,
+    pub lines: Vec<(String, Vec<f64>)>,
+    /// Categories down the side (long department names read better).
+    pub horizontal: bool,
+}
+
+const PALETTE: [RGBColor; 6] = [
+    RGBColor(0x2E, 0x6F, 0xB7),
+    RGBColor(0xF2, 0x8E, 0x2B),
+    RGBColor(0x59, 0xA1, 0x4F),
+    RGBColor(0xE1, 0x57, 0x59),
+    RGBColor(0x76, 0xB7, 0xB2),
+    RGBColor(0x9C, 0x75, 0x5F),
+];
+
+/// Long names are cut to `max` characters with an ellipsis, so labels stay legible.
+pub fn shorten(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        name.to_string()
+    } else {
+        name.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
+    }
+}
+
+impl Chart {
+    fn max_value(&self) -> f64 {
+        let m = self
+            .bars
+            .iter()
+            .chain(&self.lines)
+            .flat_map(|(_, v)| v.iter().copied())
+            .fold(0.0, f64::max);
+        if m <= 0.0 {
+            1.0
+        } else {
+            m * 1.15
+        }
+    }
+
+    /// Writes `<stem>.png` and `<stem>.svg` into `dir`.
+    pub fn save(&self, dir: &Path, stem: &str) -> Result<()> {
+        register_font()?;
+        fs_err::create_dir_all(dir)?;
+        let size = if self.horizontal {
+            (960, 120 + 28 * self.categories.len().max(4) as u32)
+        } else {
+            (960, 520)
+        };
+        let png = dir.join(format!("{stem}.png"));
+        self.draw(BitMapBackend::new(&png, size).into_drawing_area())
+            .map_err(|e| draw_error(&png, e))?;
+        let svg = dir.join(format!("{stem}.svg"));
+        self.draw(SVGBackend::new(&svg, size).into_drawing_area())
+            .map_err(|e| draw_error(&svg, e))?;
+        Ok(())
+    }
+
+    /// The chart as an SVG document in memory (for inline HTML).
+    pub fn svg(&self) -> Result<String> {
+        register_font()?;
+        let size = if self.horizontal {
+            (960, 120 + 28 * self.categories.len().max(4) as u32)
+        } else {
+            (960, 520)
+        };
+        let mut out = String::new();
+        self.draw(SVGBackend::with_string(&mut out, size).into_drawing_area())
+            .map_err(|e| draw_error(Path::new("inline svg"), e))?;
+        Ok(out)
+    }
+
+    /// Draws onto any plotters backend.
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        root: DrawingArea<DB, Shift>,
+    ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        let n = self.categories.len().max(1);
+        let groups = self.bars.len().max(1) as f64;
+        let width = 0.8 / groups;
+        let max = self.max_value();
+        let label = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 0.01 && i >= 0.0 && (i as usize) < self.categories.len() {
+                shorten(&self.categories[i as usize], 10)
+            } else {
+                String::new()
+            }
+        };
+        let mut builder = ChartBuilder::on(&root);
+        builder.caption(&self.title, (FONT, 26)).margin(16);
+        if self.horizontal {
+            builder.x_label_area_size(48).y_label_area_size(170);
+            let mut chart = builder.build_cartesian_2d(0.0..max, -0.5..(n as f64 - 0.5))?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(n)
+                .y_label_formatter(&label)
+                .x_desc(&self.value_label)
+                .label_style((FONT, 14))
+                .axis_desc_style((FONT, 16))
+                .draw()?;
+            for (s, (name, values)) in self.bars.iter().enumerate() {
+                let color = PALETTE[s % PALETTE.len()];
+                let offset = -0.4 + s as f64 * width;
+                chart
+                    .draw_series(values.iter().enumerate().map(|(i, v)| {
+                        let y = i as f64 + offset;
+                        Rectangle::new([(0.0, y), (*v, y + width * 0.9)], color.filled())
+                    }))?
+                    .label(name)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+            }
+            chart
+                .configure_series_labels()
+                .label_font((FONT, 14))
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .draw()?;
+        } else {
+            builder.x_label_area_size(56).y_label_area_size(72);
+            let mut chart = builder.build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..max)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_labels(n)
+                .x_label_formatter(&label)
+                .y_desc(&self.value_label)
+                .x_desc(&self.category_label)
+                .label_style((FONT, 14))
+                .axis_desc_style((FONT, 16))
+                .draw()?;
+            for (s, (name, values)) in self.bars.iter().enumerate() {
+                let color = PALETTE[s % PALETTE.len()];
+                let offset = -0.4 + s as f64 * width;
+                chart
+                    .draw_series(values.iter().enumerate().map(|(i, v)| {
+                        let x = i as f64 + offset;
+                        Rectangle::new([(x, 0.0), (x + width * 0.9, *v)], color.filled())
+                    }))?
+                    .label(name)
+                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+            }
+            for (s, (name, values)) in self.lines.iter().enumerate() {
+                let color = PALETTE[(self.bars.len() + s) % PALETTE.len()];
+                let points: Vec<(f64, f64)> = values.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
+                chart
+                    .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
+                    .label(name)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], color.stroke_width(3)));
+                chart.draw_series(points.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .label_font((FONT, 14))
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .draw()?;
+        }
+        root.present()?;
+        Ok(())
+    }
+}
+
+fn draw_error<E: std::fmt::Debug>(path: &Path, e: E) -> Error {
+    Error::Usage(format!("drawing `{}`: {e:?}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Renders one line of text in the bundled font into an RGB buffer.
+    fn render(text: &str) -> Vec<u8> {
+        register_font().unwrap();
+        let (w, h) = (240u32, 60u32);
+        let mut buf = vec![255u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+            root.fill(&WHITE).unwrap();
+            root.draw(&Text::new(
+                text.to_string(),
+                (5, 10),
+                (FONT, 32).into_font().color(&BLACK),
+            ))
+            .unwrap();
+            root.present().unwrap();
+        }
+        buf
+    }
+
+    fn ink(buf: &[u8]) -> usize {
+        buf.chunks(3).filter(|p| p[0] < 128).count()
+    }
+
+    #[test]
+    fn chinese_glyphs_are_drawn_not_boxes() {
+        let chinese = render("测评计划");
+        let other = render("整改经费");
+        // Code points the font lacks: what a font that cannot draw Chinese would give.
+        let missing = render("\u{E000}\u{E001}\u{E002}\u{E003}");
+        assert!(ink(&chinese) > 400, "the title has ink: {}", ink(&chinese));
+        assert_ne!(chinese, other, "different characters draw differently");
+        assert_ne!(chinese, missing, "Chinese is not drawn as unknown-glyph boxes");
+    }
+
+    #[test]
+    fn long_names_are_shortened_legibly() {
+        assert_eq!(shorten("市规划和自然资源局信息中心", 8), "市规划和自然资…");
+        assert_eq!(shorten("市教委", 8), "市教委");
+    }
+}

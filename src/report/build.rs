@@ -1,0 +1,420 @@
+//! Report content: which views, filtered how, under which titles. Every figure is read
+//! from a metric view through SQL; nothing is computed here.
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+
+use crate::chart::Chart;
+use crate::error::Result;
+use crate::sql::exec::query;
+use crate::sql::print::cell_strings;
+use crate::sql::Session;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// Chinese titles, headers, axes and legends.
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+/// What to report on.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Quarterly { year: i32, quarter: i8 },
+    Briefing { year: i32 },
+}
+
+impl Scope {
+    /// The day dated metrics (letters, cycle status) are evaluated on: the quarter's or the
+    /// year's last day, so a report depends on the warehouse version only.
+    pub fn date(self) -> NaiveDate {
+        let (y, m) = match self {
+            Scope::Quarterly { year, quarter } => (year, quarter as u32 * 3),
+            Scope::Briefing { year } => (year, 12),
+        };
+        let first_next = if m == 12 {
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(y, m + 1, 1)
+        };
+        first_next.and_then(|d| d.pred_opt()).expect("a valid quarter end")
+    }
+}
+
+/// One table of a report: its title, the view it comes from, and the rows.
+pub struct Table {
+    pub title: String,
+    pub view: &'static str,
+    pub headers: Vec<String>,
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+impl Table {
+    pub fn cells(&self) -> Result<Vec<Vec<String>>> {
+        cell_strings(&self.batches)
+    }
+}
+
+/// A headline sentence with its figures.
+pub struct Headline {
+    pub label: String,
+    pub text: String,
+}
+
+pub struct Report {
+    pub title: String,
+    pub warehouse_version: i64,
+    pub date: NaiveDate,
+    pub headlines: Vec<Headline>,
+    pub tables: Vec<Table>,
+    /// (file stem, chart)
+    pub charts: Vec<(String, Chart)>,
+}
+
+/// Column headers in the report's language.
+fn header(col: &str, lang: Lang) -> String {
+    if lang == Lang::En {
+        return col.to_string();
+    }
+    let zh = match col {
+        "year" => "年度",
+        "quarter" => "季度",
+        "quarter_end" => "季末",
+        "revision" => "版次",
+        "departments" => "主管部门数",
+        "units" => "预算单位数",
+        "systems" => "系统数",
+        "unplanned_systems" => "计划外系统",
+        "cumulative_systems" => "累计系统",
+        "planned_systems" => "计划系统",
+        "planned_systems_assessed" => "计划内已测",
+        "completion_rate" => "完成率",
+        "systems_assessed" => "已测系统",
+        "findings" => "问题数",
+        "findings_fixed" => "已整改",
+        "findings_overdue" => "逾期未改",
+        "systems_behind" => "滞后系统",
+        "earliest_due" => "最早应测",
+        "days_late" => "滞后天数",
+        "letter" => "函件",
+        "requested" => "申报（元）",
+        "approved" => "批复（元）",
+        "spent" => "支出（元）",
+        "rectification_spent" => "整改支出（元）",
+        "service_spent" => "服务支出（元）",
+        "assessment_fees" => "测评费（元）",
+        "fee_per_system" => "每系统测评费（元）",
+        "status" => "状态",
+        other => crate::warehouse::schema::label_of(other).unwrap_or(other),
+    };
+    zh.to_string()
+}
+
+async fn table(session: &Session, title: &str, view: &'static str, sql: &str, lang: Lang) -> Result<Table> {
+    let (schema, batches) = query(&session.ctx, sql).await?;
+    let headers = schema.fields().iter().map(|f| header(f.name(), lang)).collect();
+    Ok(Table {
+        title: title.to_string(),
+        view,
+        headers,
+        schema,
+        batches,
+    })
+}
+
+fn column_f64(t: &Table, name: &str) -> Result<Vec<f64>> {
+    use datafusion::arrow::array::{Array, AsArray};
+    let i = t.schema.index_of(name)?;
+    let mut out = Vec::new();
+    for b in &t.batches {
+        let c = datafusion::arrow::compute::cast(b.column(i), &datafusion::arrow::datatypes::DataType::Float64)?;
+        let c = c.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+        out.extend((0..c.len()).map(|r| if c.is_null(r) { 0.0 } else { c.value(r) }));
+    }
+    Ok(out)
+}
+
+fn column_str(t: &Table, name: &str) -> Result<Vec<String>> {
+    let i = t.schema.index_of(name)?;
+    Ok(t.cells()?.into_iter().map(|r| r[i].clone()).collect())
+}
+
+/// Reads everything a report shows.
+pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report> {
+    let date = scope.date();
+    let d = format!("DATE '{date}'");
+    let (year, upto) = match scope {
+        Scope::Quarterly { year, quarter } => (year, quarter),
+        Scope::Briefing { year } => (year, 4),
+    };
+    let l = |zh: &str, en: &str| lang.pick(zh, en).to_string();
+    let coverage = table(
+        session,
+        &l("测评计划预告", "Preview plan"),
+        "plan_coverage",
+        &format!("SELECT * FROM plan_coverage WHERE year = {year}"),
+        lang,
+    )
+    .await?;
+    let trend = table(
+        session,
+        &l("历年计划覆盖", "Plan coverage by year"),
+        "plan_coverage",
+        "SELECT * FROM plan_coverage ORDER BY year",
+        lang,
+    )
+    .await?;
+    let execution = table(
+        session,
+        &l("测评实施（按季度）", "Execution by quarter"),
+        "execution_by_quarter",
+        &format!("SELECT year, quarter, departments, units, systems, unplanned_systems, cumulative_systems, planned_systems, planned_systems_assessed, completion_rate FROM execution_by_quarter WHERE year = {year} AND quarter <= {upto} ORDER BY quarter"),
+        lang,
+    )
+    .await?;
+    let rectification = table(
+        session,
+        &l("测评整改（季末整改完成）", "Rectification complete at quarter end"),
+        "rectification_progress",
+        &format!("SELECT year, quarter, quarter_end, departments, units, systems, systems_assessed, findings, findings_fixed, findings_overdue FROM rectification_progress WHERE year = {year} AND quarter <= {upto} ORDER BY quarter"),
+        lang,
+    )
+    .await?;
+    let letters = table(
+        session,
+        &l(&format!("应发函件（截至{date}）"), &format!("Letters due as of {date}")),
+        "letters_due",
+        &format!("SELECT department, unit, systems_behind, earliest_due, days_late, letter FROM letters_due_as_of({d}) WHERE year = {year} ORDER BY letter DESC, days_late DESC, unit"),
+        lang,
+    )
+    .await?;
+    let spending = table(
+        session,
+        &l("经费（按主管部门）", "Spending by department"),
+        "spending",
+        &format!("SELECT department, requested, approved, spent, systems_assessed, assessment_fees, fee_per_system FROM spending WHERE year = {year} ORDER BY spent DESC NULLS LAST, department"),
+        lang,
+    )
+    .await?;
+    let cycle = table(
+        session,
+        &l(
+            &format!("测评周期状态（截至{date}）"),
+            &format!("Cycle status as of {date}"),
+        ),
+        "cycle_status",
+        &format!("SELECT status, COUNT(*) AS systems FROM cycle_status_as_of({d}) GROUP BY status ORDER BY status"),
+        lang,
+    )
+    .await?;
+    let next = table(
+        session,
+        &l("下一年度计划", "Next year's plan"),
+        "plan_coverage",
+        &format!("SELECT * FROM plan_coverage WHERE year = {}", year + 1),
+        lang,
+    )
+    .await?;
+
+    let mut headlines = Vec::new();
+    if let Some(r) = coverage.cells()?.first() {
+        let i = |n: &str| coverage.schema.index_of(n).map(|i| r[i].clone()).unwrap_or_default();
+        headlines.push(Headline {
+            label: l("测评预告", "Preview"),
+            text: match lang {
+                Lang::Zh => format!(
+                    "{year}年测评预告：{}个主管部门、{}个预算单位、{}个系统",
+                    i("departments"),
+                    i("units"),
+                    i("systems")
+                ),
+                Lang::En => format!(
+                    "{year} preview: {} departments, {} budget units, {} systems",
+                    i("departments"),
+                    i("units"),
+                    i("systems")
+                ),
+            },
+        });
+    }
+    let q_label = |q: &str| match lang {
+        Lang::Zh => format!(
+            "{}季度",
+            ["一", "二", "三", "四"]
+                .get(q.parse::<usize>().unwrap_or(1).saturating_sub(1))
+                .unwrap_or(&"")
+        ),
+        Lang::En => format!("Q{q}"),
+    };
+    for (t, zh, en) in [
+        (&execution, "测评实施", "Executed"),
+        (&rectification, "整改完成", "Rectified"),
+    ] {
+        for r in t.cells()? {
+            let at = |n: &str| t.schema.index_of(n).map(|i| r[i].clone()).unwrap_or_default();
+            headlines.push(Headline {
+                label: format!("{} {}", l(zh, en), q_label(&at("quarter"))),
+                text: format!("{} / {} / {}", at("departments"), at("units"), at("systems")),
+            });
+        }
+    }
+
+    let mut charts = Vec::new();
+    let years: Vec<String> = column_str(&trend, "year")?;
+    charts.push((
+        "plan_coverage".to_string(),
+        Chart {
+            title: l("历年测评计划覆盖", "Plan coverage by year"),
+            category_label: l("年度", "year"),
+            value_label: l("数量", "count"),
+            categories: years,
+            bars: vec![
+                (l("主管部门", "departments"), column_f64(&trend, "departments")?),
+                (l("预算单位", "budget units"), column_f64(&trend, "units")?),
+                (l("系统", "systems"), column_f64(&trend, "systems")?),
+            ],
+            lines: vec![],
+            horizontal: false,
+        },
+    ));
+    let quarters: Vec<String> = column_str(&execution, "quarter")?.iter().map(|q| q_label(q)).collect();
+    charts.push((
+        "execution_by_quarter".to_string(),
+        Chart {
+            title: l(&format!("{year}年测评实施"), &format!("{year} execution by quarter")),
+            category_label: l("季度", "quarter"),
+            value_label: l("系统数", "systems"),
+            categories: quarters.clone(),
+            bars: vec![(
+                l("本季度已测系统", "assessed in quarter"),
+                column_f64(&execution, "systems")?,
+            )],
+            lines: vec![
+                (
+                    l("累计已测系统", "cumulative"),
+                    column_f64(&execution, "cumulative_systems")?,
+                ),
+                (l("计划系统", "planned"), column_f64(&execution, "planned_systems")?),
+            ],
+            horizontal: false,
+        },
+    ));
+    charts.push((
+        "rectification_progress".to_string(),
+        Chart {
+            title: l(
+                &format!("{year}年测评整改进度"),
+                &format!("{year} rectification progress"),
+            ),
+            category_label: l("季度", "quarter"),
+            value_label: l("系统数", "systems"),
+            categories: quarters,
+            bars: vec![
+                (
+                    l("整改完成系统", "rectification complete"),
+                    column_f64(&rectification, "systems")?,
+                ),
+                (
+                    l("已测系统", "systems assessed"),
+                    column_f64(&rectification, "systems_assessed")?,
+                ),
+            ],
+            lines: vec![],
+            horizontal: false,
+        },
+    ));
+    let top = 15.min(spending.cells()?.len());
+    let wan = |v: Vec<f64>| v.into_iter().take(top).map(|x| x / 10_000.0).collect::<Vec<_>>();
+    charts.push((
+        "spending".to_string(),
+        Chart {
+            title: l(
+                &format!("{year}年经费（支出前{top}位主管部门，万元）"),
+                &format!("{year} spending, top {top} departments (10k yuan)"),
+            ),
+            category_label: l("主管部门", "department"),
+            value_label: l("万元", "10k yuan"),
+            categories: column_str(&spending, "department")?.into_iter().take(top).collect(),
+            bars: vec![
+                (l("申报", "requested"), wan(column_f64(&spending, "requested")?)),
+                (l("批复", "approved"), wan(column_f64(&spending, "approved")?)),
+                (l("支出", "spent"), wan(column_f64(&spending, "spent")?)),
+            ],
+            lines: vec![],
+            horizontal: true,
+        },
+    ));
+    let status_names: Vec<String> = column_str(&cycle, "status")?
+        .iter()
+        .map(|s| match (lang, s.as_str()) {
+            (Lang::Zh, "on_time") => "按期".to_string(),
+            (Lang::Zh, "due_soon") => "60天内到期".to_string(),
+            (Lang::Zh, "overdue") => "逾期".to_string(),
+            (_, other) => other.to_string(),
+        })
+        .collect();
+    charts.push((
+        "cycle_status".to_string(),
+        Chart {
+            title: l(
+                &format!("测评周期状态（截至{date}）"),
+                &format!("Cycle status as of {date}"),
+            ),
+            category_label: l("状态", "status"),
+            value_label: l("系统数", "systems"),
+            categories: status_names,
+            bars: vec![(l("系统", "systems"), column_f64(&cycle, "systems")?)],
+            lines: vec![],
+            horizontal: false,
+        },
+    ));
+
+    let (title, tables) = match scope {
+        Scope::Quarterly { year, quarter } => (
+            match lang {
+                Lang::Zh => format!(
+                    "{year}年第{}季度安全测评工作情况",
+                    ["一", "二", "三", "四"][(quarter as usize).clamp(1, 4) - 1]
+                ),
+                Lang::En => format!("Security assessment, {year} Q{quarter}"),
+            },
+            vec![coverage, execution, rectification, letters, spending, cycle],
+        ),
+        Scope::Briefing { year } => (
+            match lang {
+                Lang::Zh => format!("{year}年度公共管理信息系统安全测评工作简报"),
+                Lang::En => format!("{year} security assessment briefing"),
+            },
+            vec![
+                coverage,
+                execution,
+                rectification,
+                trend,
+                next,
+                spending,
+                letters,
+                cycle,
+            ],
+        ),
+    };
+    Ok(Report {
+        title,
+        warehouse_version: session.warehouse_version,
+        date,
+        headlines,
+        tables,
+        charts,
+    })
+}

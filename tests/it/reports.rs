@@ -1,0 +1,299 @@
+//! Reports: the headline figures in HTML/Markdown, charts, XLSX read back, `--as-of`
+//! reproduction, `diff`, and a real headless Chromium rendering the HTML.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use calamine::Reader;
+
+use crate::common::{s, sample, small, xlsx};
+
+fn briefing_2018() -> PathBuf {
+    // Written by the sample pipeline's report step.
+    sample().dir.path().join("out/briefing/2018")
+}
+
+#[test]
+fn the_briefing_states_the_headline_figures_with_charts() {
+    let dir = briefing_2018();
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for want in [
+        "2018年度公共管理信息系统安全测评工作简报",
+        "2018年测评预告：40个主管部门、64个预算单位、132个系统",
+        "<b>测评实施 一季度</b>：<span class=\"figure\">10 / 13 / 18</span>",
+        "<b>整改完成 一季度</b>：<span class=\"figure\">3 / 3 / 6</span>",
+        "来源：视图 execution_by_quarter，仓库版本 7",
+        "@media print",
+    ] {
+        assert!(html.contains(want), "{want:?} in report.html");
+    }
+    assert_eq!(html.matches("<svg").count(), 5, "five inline charts");
+    assert!(!html.contains("src=\"http"), "self-contained");
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("| 2018 | 1 | 10 | 13 | 18 | 0 | 18 | 132 | 18 | 0.1364 |"),
+        "{md}"
+    );
+    for chart in [
+        "plan_coverage",
+        "execution_by_quarter",
+        "rectification_progress",
+        "spending",
+        "cycle_status",
+    ] {
+        let png = std::fs::read(dir.join("charts").join(format!("{chart}.png"))).unwrap();
+        assert_eq!(&png[1..4], b"PNG", "{chart}.png");
+        let svg = std::fs::read_to_string(dir.join("charts").join(format!("{chart}.svg"))).unwrap();
+        assert!(
+            svg.contains("<text") && svg.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{chart}.svg has Chinese text"
+        );
+    }
+}
+
+#[test]
+fn report_xlsx_numbers_equal_the_views() {
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(briefing_2018().join("report.xlsx")).unwrap();
+    let names = book.sheet_names();
+    assert!(
+        names.contains(&"测评实施（按季度）".to_string()) && names.contains(&"测评计划预告".to_string()),
+        "{names:?}"
+    );
+    let range = book.worksheet_range("测评实施（按季度）").unwrap();
+    let header: Vec<String> = (0..5).map(|c| range.get_value((0, c)).unwrap().to_string()).collect();
+    assert_eq!(header, ["年度", "季度", "主管部门数", "预算单位数", "系统数"]);
+    let q1: Vec<f64> = (0..5)
+        .map(|c| match range.get_value((1, c)).unwrap() {
+            calamine::Data::Float(f) => *f,
+            calamine::Data::Int(i) => *i as f64,
+            other => panic!("a number, not {other:?}"),
+        })
+        .collect();
+    assert_eq!(q1, [2018.0, 1.0, 10.0, 13.0, 18.0], "numbers stay numbers");
+    let total: f64 = (1..=4)
+        .map(|r| match range.get_value((r, 4)).unwrap() {
+            calamine::Data::Float(f) => *f,
+            _ => 0.0,
+        })
+        .sum();
+    assert_eq!(
+        total.to_string(),
+        sample().scalar("SELECT sum(systems) FROM execution_by_quarter WHERE year = 2018")
+    );
+    let spend = book.worksheet_range("经费（按主管部门）").unwrap();
+    let spent: f64 = (1..spend.height() as u32)
+        .filter_map(|r| match spend.get_value((r, 3)) {
+            Some(calamine::Data::Float(f)) => Some(*f),
+            _ => None,
+        })
+        .sum();
+    let view: f64 = sample()
+        .scalar("SELECT CAST(sum(spent) AS DOUBLE) FROM spending WHERE year = 2018")
+        .parse()
+        .unwrap();
+    assert!((spent - view).abs() < 0.005, "yuan totals: {spent} vs {view}");
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in walk(dir) {
+        let rel = e.strip_prefix(dir).unwrap().display().to_string();
+        let bytes = std::fs::read(&e).unwrap();
+        // The one line allowed to differ: when the report was generated.
+        let bytes = if rel.ends_with(".html") || rel.ends_with(".md") {
+            s(&bytes)
+                .lines()
+                .filter(|l| !l.contains("generated: "))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes()
+        } else {
+            bytes
+        };
+        out.push((rel, bytes));
+    }
+    out.sort();
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
+    }
+    out
+}
+
+fn later_findings(wh: &crate::common::TestWarehouse) {
+    let later = wh.file("整改情况_更新.xlsx");
+    xlsx(
+        &later,
+        &[(
+            "整改",
+            &[
+                &[
+                    "报告编号",
+                    "序号",
+                    "风险等级",
+                    "整改方式",
+                    "整改期限",
+                    "整改状态",
+                    "完成日期",
+                ],
+                &["R3", "1", "低", "即知即改", "2019-05-01", "已整改", "2019-04-20"],
+            ],
+        )],
+    );
+    wh.ingest(&[&later]);
+}
+
+#[test]
+fn as_of_reproduces_a_report_byte_for_byte_after_later_ingests() {
+    let wh = small();
+    let version = wh.scalar("SELECT max(warehouse_version) FROM ingest_log");
+    let first = wh.file("first");
+    wh.run(&[
+        "report",
+        "quarterly",
+        "--year",
+        "2019",
+        "--quarter",
+        "2",
+        "--out",
+        first.to_str().unwrap(),
+    ]);
+    later_findings(&wh);
+    let now = wh.file("now");
+    wh.run(&[
+        "report",
+        "quarterly",
+        "--year",
+        "2019",
+        "--quarter",
+        "2",
+        "--out",
+        now.to_str().unwrap(),
+    ]);
+    let again = wh.file("again");
+    wh.run(&[
+        "report",
+        "quarterly",
+        "--year",
+        "2019",
+        "--quarter",
+        "2",
+        "--as-of",
+        &version,
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(files(&first), files(&again), "the old report, reproduced");
+    assert_ne!(files(&first), files(&now), "the later ingest changed the report");
+    assert_eq!(files(&first).len(), 13);
+}
+
+#[test]
+fn diff_names_the_moved_figures_and_the_source_rows_behind_them() {
+    let wh = small();
+    let version = wh.scalar("SELECT max(warehouse_version) FROM ingest_log");
+    later_findings(&wh);
+    let out = wh.run(&["diff", "--from", &version, "rectification_progress"]);
+    assert!(
+        out.contains("changed  year=2019 quarter=2 quarter_end=2019-06-30: departments 1 → 2, units 1 → 2, systems 2 → 3, findings_fixed 3 → 4, findings_overdue 1 → 0\n"),
+        "{out}"
+    );
+    assert!(out.contains("- 整改情况.xlsx, sheet 整改, row 5:"), "{out}");
+    assert!(out.contains("+ 整改情况_更新.xlsx, sheet 整改, row 2:"), "{out}");
+    let none = wh.run(&["diff", "--from", &version, "--to", &version, "plan_coverage"]);
+    assert!(
+        none.contains("no figure moved") && none.contains("0 only before, 0 only after"),
+        "{none}"
+    );
+}
+
+#[test]
+fn english_labels_on_request() {
+    let wh = small();
+    let out = wh.file("en");
+    wh.run(&[
+        "report",
+        "briefing",
+        "--year",
+        "2019",
+        "--lang",
+        "en",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.starts_with("# 2019 security assessment briefing"), "{md}");
+    assert!(
+        md.contains("2019 preview: 2 departments, 3 budget units, 4 systems"),
+        "{md}"
+    );
+    let (_, err) = wh.fail(&["report", "quarterly", "--year", "2019", "--out", out.to_str().unwrap()]);
+    assert!(err.contains("--quarter"), "{err}");
+}
+
+/// A real browser: Debian's chromium, headless, loads report.html from disk.
+#[test]
+fn chromium_renders_the_report_with_its_figures_and_charts() {
+    let Some(chromium) = ["chromium", "chromium-browser"].into_iter().find(|b| {
+        Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium (.ci/setup installs it)"
+        );
+        eprintln!("skipped: chromium is not installed (bash .ci/setup installs it)");
+        return;
+    };
+    let dir = briefing_2018();
+    let url = format!("file://{}", dir.join("report.html").display());
+    let profile = tempfile::tempdir().unwrap();
+    let flags = |extra: &[&str]| {
+        let mut c = Command::new(chromium);
+        c.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(extra)
+        .arg(&url);
+        c
+    };
+    let dom = flags(&["--dump-dom"]).output().unwrap();
+    let dom = s(&dom.stdout);
+    assert!(
+        dom.contains("2018年测评预告：40个主管部门、64个预算单位、132个系统"),
+        "headline in the DOM"
+    );
+    assert!(dom.contains("10 / 13 / 18") && dom.contains("3 / 3 / 6"));
+    assert_eq!(dom.matches("<svg").count(), 5, "charts in the DOM");
+    let shot = profile.path().join("report.png");
+    let out = flags(&["--window-size=1200,2400", &format!("--screenshot={}", shot.display())])
+        .output()
+        .unwrap();
+    assert!(shot.exists(), "screenshot written: {}", s(&out.stderr));
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.len() > 50_000 && &png[1..4] == b"PNG",
+        "a real page was drawn ({} bytes)",
+        png.len()
+    );
+    std::fs::copy(&shot, sample().dir.path().join("out/report-screenshot.png")).unwrap();
+}
