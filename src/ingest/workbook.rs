@@ -243,23 +243,16 @@ impl Workbook {
                     }
                 }
             }
-            Inner::Xls(w) => {
-                let range = w
-                    .worksheet_range(sheet)
-                    .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
-                for (r, c, v) in range.used_cells() {
-                    let (r0, c0) = range.start().unwrap_or((0, 0));
-                    if !push(r0 + r as u32, c0 + c as u32, from_data(v, is_1904), &mut sink) {
-                        return Ok(());
-                    }
+            // .xls and .ods have no streaming reader: the sheet comes as one range.
+            Inner::Xls(_) | Inner::Ods(_) => {
+                let range = match &mut self.inner {
+                    Inner::Xls(w) => w.worksheet_range(sheet).map_err(|e| e.to_string()),
+                    Inner::Ods(w) => w.worksheet_range(sheet).map_err(|e| e.to_string()),
+                    Inner::Xlsx(_) => unreachable!("matched above"),
                 }
-            }
-            Inner::Ods(w) => {
-                let range = w
-                    .worksheet_range(sheet)
-                    .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
+                .map_err(|e| Error::workbook(loc.clone(), e))?;
+                let (r0, c0) = range.start().unwrap_or((0, 0));
                 for (r, c, v) in range.used_cells() {
-                    let (r0, c0) = range.start().unwrap_or((0, 0));
                     if !push(r0 + r as u32, c0 + c as u32, from_data(v, is_1904), &mut sink) {
                         return Ok(());
                     }

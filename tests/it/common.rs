@@ -268,3 +268,27 @@ pub fn small() -> TestWarehouse {
     wh.ingest(&[&plan, &results, &findings, &budgets]);
     wh
 }
+
+/// A newer findings workbook for `small()`: R3's finding fixed on 2019-04-20.
+pub fn later_findings(wh: &TestWarehouse) {
+    let later = wh.file("整改情况_更新.xlsx");
+    xlsx(
+        &later,
+        &[(
+            "整改",
+            &[
+                &[
+                    "报告编号",
+                    "序号",
+                    "风险等级",
+                    "整改方式",
+                    "整改期限",
+                    "整改状态",
+                    "完成日期",
+                ],
+                &["R3", "1", "低", "即知即改", "2019-05-01", "已整改", "2019-04-20"],
+            ],
+        )],
+    );
+    wh.ingest(&[&later]);
+}

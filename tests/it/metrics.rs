@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{sample, small, xlsx, TestWarehouse};
+use crate::common::{sample, small, TestWarehouse};
 
 #[test]
 fn the_sample_reproduces_the_briefing_figures() {
@@ -236,26 +236,7 @@ fn as_of_reproduces_old_figures_after_later_ingests() {
         "SELECT * FROM rectification_progress ORDER BY quarter",
     ]);
     let version = wh.scalar("SELECT max(warehouse_version) FROM ingest_log");
-    let later = wh.file("整改情况_更新.xlsx");
-    xlsx(
-        &later,
-        &[(
-            "整改",
-            &[
-                &[
-                    "报告编号",
-                    "序号",
-                    "风险等级",
-                    "整改方式",
-                    "整改期限",
-                    "整改状态",
-                    "完成日期",
-                ],
-                &["R3", "1", "低", "即知即改", "2019-05-01", "已整改", "2019-04-20"],
-            ],
-        )],
-    );
-    wh.ingest(&[&later]);
+    crate::common::later_findings(&wh);
     let now = wh.run(&[
         "sql",
         "--format",

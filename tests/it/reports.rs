@@ -6,7 +6,7 @@ use std::process::Command;
 
 use calamine::Reader;
 
-use crate::common::{s, sample, small, xlsx};
+use crate::common::{later_findings, s, sample, small};
 
 fn briefing_2018() -> PathBuf {
     // Written by the sample pipeline's report step.
@@ -127,29 +127,6 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-fn later_findings(wh: &crate::common::TestWarehouse) {
-    let later = wh.file("整改情况_更新.xlsx");
-    xlsx(
-        &later,
-        &[(
-            "整改",
-            &[
-                &[
-                    "报告编号",
-                    "序号",
-                    "风险等级",
-                    "整改方式",
-                    "整改期限",
-                    "整改状态",
-                    "完成日期",
-                ],
-                &["R3", "1", "低", "即知即改", "2019-05-01", "已整改", "2019-04-20"],
-            ],
-        )],
-    );
-    wh.ingest(&[&later]);
 }
 
 #[test]
