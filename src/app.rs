@@ -9,6 +9,10 @@ use crate::sql::{self, exec};
 use crate::warehouse::Warehouse;
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `inspect` reads only the workbook: it must not create a warehouse as a side effect.
+    if let Command::Inspect { file, kind, rejects } = &cli.command {
+        return crate::ingest::cli::inspect(file, kind.as_deref(), *rejects);
+    }
     let wh = Warehouse::open_or_create(&cli.warehouse).await?;
     match cli.command {
         Command::Init => {
@@ -80,7 +84,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ingest(args) => crate::ingest::cli::ingest(&wh, args).await,
-        Command::Inspect { file, kind, rejects } => crate::ingest::cli::inspect(&file, kind.as_deref(), rejects),
+        Command::Inspect { .. } => unreachable!("handled before the warehouse is opened"),
         Command::Rejects { file, export, format } => {
             crate::ingest::cli::rejects(&wh, file.as_deref(), export.as_deref(), format).await
         }

@@ -206,6 +206,7 @@ impl Warehouse {
     /// (with the resulting table versions). If any write fails, the tables already written
     /// are restored to their previous versions, so the warehouse reads as before.
     pub async fn commit_ingest(&self, writes: Vec<TableWrite>, log_row: LogRow) -> Result<i64> {
+        let _lock = WriterLock::take(&self.root)?;
         let mut before: Vec<(&'static TableDef, i64)> = Vec::new();
         let result = self.commit_inner(writes, log_row, &mut before).await;
         if result.is_err() {
@@ -294,6 +295,32 @@ impl Warehouse {
             .into_iter()
             .filter(|b| b.num_rows() > 0 || b.column(0).is_empty())
             .collect())
+    }
+}
+
+/// One writer at a time: the warehouse version is read, then written, so two concurrent
+/// ingests would both claim the next version. The lock file is removed when dropped.
+struct WriterLock(PathBuf);
+
+impl WriterLock {
+    const NAME: &'static str = "_ceping_writer.lock";
+
+    fn take(root: &Path) -> Result<Self> {
+        let path = root.join(Self::NAME);
+        match fs_err::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(_) => Ok(WriterLock(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Usage(format!(
+                "another ingest is writing to this warehouse (`{}` exists); wait for it, or delete the file if no ceping is running",
+                path.display()
+            ))),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+impl Drop for WriterLock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
     }
 }
 

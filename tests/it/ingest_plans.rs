@@ -403,7 +403,7 @@ fn inspect_shows_the_header_mapping_skips_and_rejects_without_loading() {
     ] {
         assert!(out.contains(line), "{line:?} in:\n{out}");
     }
-    assert!(!wh.path().join("_ceping_warehouse.json").exists() || wh.scalar("SELECT count(*) FROM ingest_log") == "0");
+    assert!(!wh.path().exists(), "inspect creates no warehouse");
 }
 
 #[test]
@@ -468,4 +468,21 @@ fn rejects_export_a_fix_list_and_the_corrected_file_loads() {
         2,
         "the old reject is still listed with its file: {listed:?}"
     );
+}
+
+#[test]
+fn a_second_writer_is_refused_while_one_holds_the_lock() {
+    let wh = TestWarehouse::new();
+    wh.run(&["init"]);
+    std::fs::write(wh.path().join("_ceping_writer.lock"), "").unwrap();
+    let (code, err) = wh.fail(&["ingest", fixture("plan_2022.ods").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("another ingest is writing to this warehouse"), "{err}");
+    std::fs::remove_file(wh.path().join("_ceping_writer.lock")).unwrap();
+    wh.ingest(&[&fixture("plan_2022.ods")]);
+    assert!(
+        !wh.path().join("_ceping_writer.lock").exists(),
+        "released after the commit"
+    );
+    assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "1");
 }
