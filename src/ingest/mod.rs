@@ -420,7 +420,7 @@ impl SheetState {
         let Phase::Walking(walker) = &mut self.phase else {
             return;
         };
-        let Some(data) = walker.push(&r) else { return };
+        let Some(data) = walker.push(r) else { return };
         let field_row = FieldRow {
             fields: sink.kind.fields(),
             cells: data.cells,
@@ -459,7 +459,7 @@ impl SheetState {
                     column: e.column,
                     value: e.value,
                     reason: e.reason,
-                    raw: data.raw,
+                    raw: walker.raw(&data.source),
                 });
                 self.report.rejected += 1;
             }

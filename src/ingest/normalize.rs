@@ -9,7 +9,20 @@ use unicode_normalization::UnicodeNormalization;
 /// whitespace runs and line breaks collapsed to one space, trimmed, and spaces next to a
 /// CJK character removed (`市 教委` → `市教委`; `Web 门户` → `Web门户`).
 pub fn text(raw: &str) -> String {
-    let nfkc: String = raw.nfkc().collect();
+    // Most cells are already NFKC and hold no whitespace: skip the work (ingest hot path).
+    let normal = unicode_normalization::is_nfkc_quick(raw.chars()) == unicode_normalization::IsNormalized::Yes;
+    if normal
+        && !raw
+            .chars()
+            .any(|c| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}')
+    {
+        return raw.to_string();
+    }
+    let nfkc: std::borrow::Cow<'_, str> = if normal {
+        raw.into()
+    } else {
+        raw.nfkc().collect::<String>().into()
+    };
     let mut collapsed = String::with_capacity(nfkc.len());
     let mut pending_space = false;
     for ch in nfkc.chars() {

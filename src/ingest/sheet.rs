@@ -220,8 +220,8 @@ pub struct DataRow {
     pub number: u32,
     /// By field index, after filling.
     pub cells: Vec<Option<Cell>>,
-    /// Every non-empty cell of the row with its header, for rejects.
-    pub raw: Vec<(String, String)>,
+    /// The row's non-empty cells by column, as read (rejects show them under their headers).
+    pub source: Vec<(u32, Cell)>,
 }
 
 /// Walks the rows after the header band of one sheet.
@@ -264,22 +264,25 @@ impl Walker {
     }
 
     /// Classifies one row below the header: `Some(data)` or a counted skip.
-    pub fn push(&mut self, row: &Row) -> Option<DataRow> {
-        self.remember_merge_values(row);
+    pub fn push(&mut self, row: Row) -> Option<DataRow> {
+        self.remember_merge_values(&row);
         let non_empty: Vec<&(u32, Cell)> = row.cells.iter().filter(|(_, c)| !c.is_empty()).collect();
-        if non_empty.is_empty() {
+        let Some((_, first)) = non_empty.first() else {
             self.skip(Skip::Blank);
             return None;
-        }
-        let texts: Vec<String> = non_empty
-            .iter()
-            .map(|(_, c)| text(&c.display()).replace(' ', ""))
-            .collect();
-        if texts.iter().any(|t| is_total(t)) {
+        };
+        // Only text starting like 合计/小计/总计/共计 can be a total: normalise just those.
+        let total = non_empty.iter().any(|(_, c)| match c {
+            Cell::Text(t) => {
+                t.trim_start().starts_with(['合', '小', '总', '共']) && is_total(&text(t).replace(' ', ""))
+            }
+            _ => false,
+        });
+        if total {
             self.skip(Skip::Total);
             return None;
         }
-        if is_note_start(&texts[0]) {
+        if matches!(first, Cell::Text(t) if is_note_start(&text(t).replace(' ', ""))) {
             self.in_notes = true;
             self.skip(Skip::Note);
             return None;
@@ -289,7 +292,17 @@ impl Walker {
             return None;
         }
         self.in_notes = false;
-        let header_like = non_empty.iter().filter(|(c, v)| self.is_header_cell(*c, v)).count();
+        // A repeated header starts with header cells: the first mapped text cell decides
+        // whether the rest are worth checking.
+        let mapped_text = non_empty
+            .iter()
+            .find(|(c, v)| matches!(v, Cell::Text(_)) && self.band.by_field.iter().flatten().any(|m| m.col == *c));
+        let header_like = match mapped_text {
+            Some((c, v)) if self.is_header_cell(*c, v) => {
+                non_empty.iter().filter(|(c, v)| self.is_header_cell(*c, v)).count()
+            }
+            _ => 0,
+        };
         if header_like * 2 > non_empty.len() && header_like >= 2 {
             self.skip(Skip::Header);
             return None;
@@ -306,24 +319,34 @@ impl Walker {
             return None;
         }
         self.fill(row.index, &mut cells);
-        let raw = non_empty
-            .iter()
-            .map(|(c, v)| (self.band.header_of(*c), v.display()))
-            .collect();
+        let mut source = row.cells;
+        source.retain(|(_, c)| !c.is_empty());
         Some(DataRow {
             number: row.index + 1,
             cells,
-            raw,
+            source,
         })
     }
 
-    fn is_header_cell(&self, col: u32, v: &Cell) -> bool {
-        let key = header_key(&v.display()).0;
-        self.band
-            .by_field
+    /// A row's original cells under their headers (for rejects).
+    pub fn raw(&self, source: &[(u32, Cell)]) -> Vec<(String, String)> {
+        source
             .iter()
-            .flatten()
-            .any(|m| m.col == col && match_field(self.fields, &key) == Some(m.field))
+            .map(|(c, v)| (self.band.header_of(*c), v.display()))
+            .collect()
+    }
+
+    /// Whether a cell repeats the header of the field its column feeds (a repeated header
+    /// row). Compares with that field's synonyms only: this runs on every data row.
+    fn is_header_cell(&self, col: u32, v: &Cell) -> bool {
+        let Cell::Text(t) = v else { return false };
+        let Some(m) = self.band.by_field.iter().flatten().find(|m| m.col == col) else {
+            return false;
+        };
+        let key = header_key(t).0;
+        synonym_keys(&self.fields[m.field])
+            .iter()
+            .any(|s| *s == key || (s.chars().count() >= 2 && key.starts_with(s.as_str())))
     }
 
     fn remember_merge_values(&mut self, row: &Row) {
@@ -490,8 +513,8 @@ mod tests {
         }];
         let mut w = Walker::new(fields, band, Some(merges));
         let dept = fields.iter().position(|f| f.name == "department").unwrap();
-        let first = w.push(&row(2, &[(0, "市教委"), (1, "A校"), (2, "OA")])).unwrap();
-        let third = w.push(&row(4, &[(1, "B校"), (2, "门户")])).unwrap();
+        let first = w.push(row(2, &[(0, "市教委"), (1, "A校"), (2, "OA")])).unwrap();
+        let third = w.push(row(4, &[(1, "B校"), (2, "门户")])).unwrap();
         assert_eq!(first.cells[dept], Some(Cell::Text("市教委".into())));
         assert_eq!(third.cells[dept], Some(Cell::Text("市教委".into())));
         assert_eq!(third.number, 5);
@@ -503,12 +526,12 @@ mod tests {
         let header = row(0, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]);
         let band = band(fields, &header, None, None);
         let mut w = Walker::new(fields, band, None);
-        assert!(w.push(&row(1, &[(0, "合计"), (2, "3")])).is_none());
+        assert!(w.push(row(1, &[(0, "合计"), (2, "3")])).is_none());
         assert!(w
-            .push(&row(2, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]))
+            .push(row(2, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]))
             .is_none());
-        assert!(w.push(&row(3, &[(0, "注：本表由各单位填报")])).is_none());
-        assert!(w.push(&row(4, &[(0, "1. 等级以备案为准")])).is_none());
+        assert!(w.push(row(3, &[(0, "注：本表由各单位填报")])).is_none());
+        assert!(w.push(row(4, &[(0, "1. 等级以备案为准")])).is_none());
         assert_eq!(w.skipped.get(&Skip::Total), Some(&1));
         assert_eq!(w.skipped.get(&Skip::Header), Some(&1));
         assert_eq!(w.skipped.get(&Skip::Note), Some(&2));
