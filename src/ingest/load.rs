@@ -53,11 +53,13 @@ pub async fn ingest_file(
         ));
     }
     step("read");
+    // (revision, whether it becomes the year's current plan)
     let mut revision = None;
     if parsed.kind.name() == "plan" {
         let year = parsed.year.expect("plans always have a year");
-        let next = opts.revision.unwrap_or(wh.plan_revisions(year).await? as i32 + 1);
-        revision = Some(next);
+        let loaded = wh.plan_revisions(year).await? as i32;
+        let next = opts.revision.unwrap_or(loaded + 1);
+        revision = Some((next, next >= loaded));
         parsed.rows = with_revision(&parsed.rows, next)?;
     }
     step("numbered the revision");
@@ -78,11 +80,10 @@ pub async fn ingest_file(
         },
         TableWrite::Append(&REJECTS, vec![rejects]),
     ];
-    if let (Some(year), Some(rev)) = (parsed.year, revision) {
-        if rev as i64 >= wh.plan_revisions(year).await? {
-            writes.extend(refresh_planned(wh, year, &parsed.rows).await?);
-        }
+    if let (Some(year), Some((_, true))) = (parsed.year, revision) {
+        writes.extend(refresh_planned(wh, year, &parsed.rows).await?);
     }
+    let revision = revision.map(|(r, _)| r);
     step("refreshed planned flags");
     let log = LogRow {
         file_name: parsed.workbook_name.clone(),

@@ -219,7 +219,6 @@ pub fn read_workbook(
     }
     let ctx = Context {
         year,
-        revision: opts.revision,
         ..ctx_base.clone()
     };
 

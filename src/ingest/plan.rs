@@ -147,7 +147,8 @@ impl SourceKind for Plan {
             .unwrap_or_else(|| normalize::system_key(&unit, &system));
         Ok(vec![
             year.into(),
-            ctx.revision.into(),
+            // Numbered by `load` once the year's earlier revisions are known.
+            Value::Null,
             department.into(),
             unit.into(),
             system.into(),
