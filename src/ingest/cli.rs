@@ -116,7 +116,7 @@ pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize) -> anyhow::R
         year: None,
         revision: Some(1),
     };
-    let parsed: Parsed = read_file(path, &opts, &Context::default(), &|_| {})?;
+    let parsed: Parsed = read_file(path, &opts, &Context::default())?;
     println!(
         "{}: kind {}, year {}",
         parsed.workbook_name,

@@ -53,6 +53,8 @@ impl Field {
 #[derive(Debug, Default, Clone)]
 pub struct Context {
     pub year: Option<i32>,
+    /// The plan revision this file becomes (numbered by `load` before the rows are read).
+    pub revision: Option<i32>,
     /// `(year, system_id)` of every system in each year's current plan.
     pub planned: std::collections::HashSet<(i32, String)>,
     /// assessment_id → system_id of known assessments.

@@ -3,11 +3,13 @@
 
 use std::path::Path;
 
-use datafusion::arrow::array::{Array, AsArray};
+use std::collections::HashSet;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 
 use super::kind::Context;
 use super::workbook::Workbook;
-use super::{read_workbook, rejects_batch, Options, Parsed};
+use super::{prepare, read_rows, rejects_batch, Options, Parsed};
 use crate::error::{Error, Result};
 use crate::sql;
 use crate::warehouse::schema::{ASSESSMENTS, REJECTS};
@@ -26,6 +28,10 @@ pub enum Outcome {
 }
 
 /// Ingests one file as one commit; the same bytes again are a no-op.
+///
+/// Kinds that only append (plans) stream their rows into new data files while the sheet
+/// is read, so memory stays bounded; kinds with a key collect theirs for one MERGE. The
+/// rows, the rejects and the `ingest_log` entry are committed together, or not at all.
 pub async fn ingest_file(
     wh: &Warehouse,
     path: &Path,
@@ -39,56 +45,82 @@ pub async fn ingest_file(
     if let Some(earlier) = wh.already_ingested(&wb.sha256).await? {
         return Ok(Outcome::AlreadyIngested { earlier });
     }
-    let ctx = lookups(wh).await?;
-    step("looked up plans and assessments");
-    // Plans: the revision is known only once the year is; read first, number after.
-    let mut parsed = tokio::task::block_in_place(|| read_workbook(&mut wb, opts, &ctx, progress))?;
-    if parsed.loaded() == 0 && parsed.rejected() == 0 {
-        return Err(Error::workbook(
-            crate::error::Location {
-                file: parsed.workbook_name.clone(),
-                ..Default::default()
-            },
-            "the workbook has a header but no data rows; nothing to load",
-        ));
-    }
-    step("read");
+    let mut ctx = lookups(wh).await?;
+    let prepared = tokio::task::block_in_place(|| prepare(&mut wb, opts))?;
+    let kind = prepared.kind;
     // (revision, whether it becomes the year's current plan)
     let mut revision = None;
-    if parsed.kind.name() == "plan" {
-        let year = parsed.year.expect("plans always have a year");
+    if kind.name() == "plan" {
+        let year = prepared.year.expect("plans always have a year");
         let loaded = wh.plan_revisions(year).await? as i32;
         let next = opts.revision.unwrap_or(loaded + 1);
         revision = Some((next, next >= loaded));
-        parsed.rows = with_revision(&parsed.rows, next)?;
+        ctx.revision = Some(next);
     }
-    step("numbered the revision");
-    let rejects = rejects_batch(
-        parsed.kind.name(),
-        &parsed.workbook_name,
-        &parsed.sha256,
-        &parsed.rejects,
-    )?;
-    let mut writes = vec![
-        match parsed.kind.key() {
-            [] => TableWrite::Append(parsed.kind.table(), vec![parsed.rows.clone()]),
-            keys => TableWrite::Upsert {
-                table: parsed.kind.table(),
-                batch: parsed.rows.clone(),
-                keys,
+    step("looked up plans and assessments, numbered the revision");
+
+    // Systems of known assessments that this plan lists (a new current plan re-flags them).
+    let assessed: HashSet<String> = ctx.assessments.values().cloned().collect();
+    let mut listed: HashSet<String> = HashSet::new();
+    let mut note_systems = |b: &RecordBatch| -> Result<()> {
+        if kind.name() == "plan" {
+            let ids = crate::sql::exec::strings(b.column(b.schema().index_of("system_id")?))?;
+            listed.extend(
+                ids.iter()
+                    .flatten()
+                    .filter(|id| assessed.contains(*id))
+                    .map(str::to_string),
+            );
+        }
+        Ok(())
+    };
+    let handle = tokio::runtime::Handle::current();
+    let (parsed, rows) = if kind.key().is_empty() {
+        let mut staged = wh.stage(kind.table()).await?;
+        let read = tokio::task::block_in_place(|| {
+            read_rows(&mut wb, &prepared, &ctx, progress, &mut |b| {
+                note_systems(&b)?;
+                handle.block_on(staged.write(b))
+            })
+        });
+        match read.and_then(nothing_to_load) {
+            Ok(parsed) => (parsed, staged.finish().await?),
+            Err(e) => {
+                staged.discard().await;
+                return Err(e);
+            }
+        }
+    } else {
+        let mut batches = Vec::new();
+        let parsed = tokio::task::block_in_place(|| {
+            read_rows(&mut wb, &prepared, &ctx, progress, &mut |b| {
+                batches.push(b);
+                Ok(())
+            })
+        })
+        .and_then(nothing_to_load)?;
+        let batch = datafusion::arrow::compute::concat_batches(&kind.table().schema(), &batches)?;
+        (
+            parsed,
+            TableWrite::Upsert {
+                table: kind.table(),
+                batch,
+                keys: kind.key(),
             },
-        },
-        TableWrite::Append(&REJECTS, vec![rejects]),
-    ];
+        )
+    };
+    step("read");
+    let rejects = rejects_batch(kind.name(), &parsed.workbook_name, &parsed.sha256, &parsed.rejects)?;
+    let mut writes = vec![rows, TableWrite::Append(&REJECTS, vec![rejects])];
     if let (Some(year), Some((_, true))) = (parsed.year, revision) {
-        writes.extend(refresh_planned(wh, year, &parsed.rows).await?);
+        writes.extend(refresh_planned(wh, year, &listed).await?);
     }
     let revision = revision.map(|(r, _)| r);
     step("refreshed planned flags");
     let log = LogRow {
         file_name: parsed.workbook_name.clone(),
         sha256: parsed.sha256.clone(),
-        kind: parsed.kind.name().to_string(),
+        kind: kind.name().to_string(),
         year: parsed.year,
         revision,
         rows_loaded: parsed.loaded() as i64,
@@ -102,6 +134,20 @@ pub async fn ingest_file(
         revision,
         version,
     })
+}
+
+/// A header and no data rows is an error: there is nothing to load.
+fn nothing_to_load(parsed: Parsed) -> Result<Parsed> {
+    if parsed.loaded() == 0 && parsed.rejected() == 0 {
+        return Err(Error::workbook(
+            crate::error::Location {
+                file: parsed.workbook_name.clone(),
+                ..Default::default()
+            },
+            "the workbook has a header but no data rows; nothing to load",
+        ));
+    }
+    Ok(parsed)
 }
 
 /// The warehouse state mappers consult: current plans and known assessments.
@@ -136,18 +182,11 @@ pub async fn lookups(wh: &Warehouse) -> Result<Context> {
 
 /// A new current plan for `year` changes which of that year's assessments are planned:
 /// the rows whose `planned` flips, as an upsert of `assessments`.
-async fn refresh_planned(
-    wh: &Warehouse,
-    year: i32,
-    plan: &datafusion::arrow::array::RecordBatch,
-) -> Result<Option<TableWrite>> {
-    use datafusion::arrow::array::{BooleanArray, RecordBatch};
+///
+/// `planned`: the systems of the new plan, at least all that have assessments.
+async fn refresh_planned(wh: &Warehouse, year: i32, planned: &HashSet<String>) -> Result<Option<TableWrite>> {
+    use datafusion::arrow::array::BooleanArray;
     use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
-    let ids = crate::sql::exec::strings(plan.column(plan.schema().index_of("system_id")?))?;
-    let planned: std::collections::HashSet<&str> = (0..ids.len())
-        .filter(|i| !ids.is_null(*i))
-        .map(|i| ids.value(i))
-        .collect();
     let session = sql::session(wh, None).await?;
     let (_, batches) =
         sql::exec::query(&session.ctx, &format!("SELECT * FROM assessments WHERE year = {year}")).await?;
@@ -183,18 +222,4 @@ async fn refresh_planned(
         batch,
         keys: &["assessment_id"],
     }))
-}
-
-/// The plan rows with their revision set (it is known only once the year is read).
-fn with_revision(
-    rows: &datafusion::arrow::array::RecordBatch,
-    revision: i32,
-) -> Result<datafusion::arrow::array::RecordBatch> {
-    let i = rows.schema().index_of("revision")?;
-    let mut columns = rows.columns().to_vec();
-    columns[i] = std::sync::Arc::new(datafusion::arrow::array::Int32Array::from(vec![
-        revision;
-        rows.num_rows()
-    ]));
-    Ok(datafusion::arrow::array::RecordBatch::try_new(rows.schema(), columns)?)
 }

@@ -13,6 +13,7 @@ pub mod plan;
 pub mod row;
 pub mod sheet;
 pub mod workbook;
+pub mod xlsx_merges;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -23,11 +24,11 @@ use datafusion::arrow::array::RecordBatch;
 use crate::error::{Error, Location, Result};
 use crate::warehouse::schema::REJECTS;
 use kind::{kind_by_name, kind_names, kinds, Context, SourceKind};
-use row::{FieldRow, TableBuilder, Value};
+use row::{FieldRow, Lineage, TableBuilder, Value};
 use sheet::{
     department_from_sheet_name, find_header, find_money_unit, find_year, HeaderBand, Skip, Walker, HEADER_SCAN_ROWS,
 };
-use workbook::{MergedRegion, Row, Workbook};
+use workbook::{MergedRegion, Row, RowChunk, Workbook};
 
 /// Flags that override detection.
 #[derive(Debug, Clone, Default)]
@@ -71,14 +72,14 @@ impl SheetReport {
     }
 }
 
-/// The result of reading a file, before anything is written.
+/// The result of reading a file: what each sheet gave and the rejects (the rows went to
+/// `on_batch`).
 pub struct Parsed {
     pub workbook_name: String,
     pub sha256: String,
     pub kind: &'static dyn SourceKind,
     pub year: Option<i32>,
     pub sheets: Vec<SheetReport>,
-    pub rows: RecordBatch,
     pub rejects: Vec<Reject>,
 }
 
@@ -175,19 +176,22 @@ fn has_all_required(kind: &dyn SourceKind, band: &HeaderBand) -> bool {
         .all(|(f, m)| !f.required || m.is_some())
 }
 
-/// Reads a whole file into Arrow rows and rejects, writing nothing. `progress` is called
-/// with the running count of rows read.
-pub fn read_file(path: &Path, opts: &Options, ctx_base: &Context, progress: &(dyn Fn(u64) + Sync)) -> Result<Parsed> {
+/// Reads a whole file, writing nothing and keeping no rows: what `inspect` shows.
+pub fn read_file(path: &Path, opts: &Options, ctx: &Context) -> Result<Parsed> {
     let mut wb = Workbook::open(path)?;
-    read_workbook(&mut wb, opts, ctx_base, progress)
+    let prepared = prepare(&mut wb, opts)?;
+    read_rows(&mut wb, &prepared, ctx, &|_| {}, &mut |_| Ok(()))
 }
 
-pub fn read_workbook(
-    wb: &mut Workbook,
-    opts: &Options,
-    ctx_base: &Context,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<Parsed> {
+/// What the first rows of every sheet tell before the rows are read: the kind and year.
+pub struct Prepared {
+    pub kind: &'static dyn SourceKind,
+    pub year: Option<i32>,
+    sheets: Vec<String>,
+}
+
+/// Detects the kind and the year from the first rows, titles and file name.
+pub fn prepare(wb: &mut Workbook, opts: &Options) -> Result<Prepared> {
     let file_loc = Location {
         file: wb.name.clone(),
         ..Default::default()
@@ -217,6 +221,33 @@ pub fn read_workbook(
             ),
         ));
     }
+    Ok(Prepared {
+        kind,
+        year,
+        sheets: samples.into_iter().map(|(n, _)| n).collect(),
+    })
+}
+
+/// Mapped rows are handed on in batches of this many, so memory does not grow with the
+/// sheet.
+pub const BATCH_ROWS: usize = 65_536;
+
+/// Reads every sheet: rows are mapped on this thread while a reader thread streams them
+/// (calamine), and each full batch of mapped rows goes to `on_batch` (which writes it).
+/// `progress` is called with the running count of rows read. Returns the per-sheet
+/// report and the rejects.
+pub fn read_rows(
+    wb: &mut Workbook,
+    prepared: &Prepared,
+    ctx_base: &Context,
+    progress: &(dyn Fn(u64) + Sync),
+    on_batch: &mut dyn FnMut(RecordBatch) -> Result<()>,
+) -> Result<Parsed> {
+    let file_loc = Location {
+        file: wb.name.clone(),
+        ..Default::default()
+    };
+    let (kind, year) = (prepared.kind, prepared.year);
     let ctx = Context {
         year,
         ..ctx_base.clone()
@@ -228,32 +259,38 @@ pub fn read_workbook(
     let sha = wb.sha256.clone();
     let file = wb.name.clone();
     let is_1904 = wb.is_1904;
-    let names: Vec<String> = samples.iter().map(|(n, _)| n.clone()).collect();
+    let names = prepared.sheets.clone();
     let mut seen: u64 = 0;
 
     // The reader thread streams rows; this thread walks, maps and builds.
-    let (tx, rx) = mpsc::sync_channel::<Message>(8);
+    let (tx, rx) = mpsc::sync_channel::<Message>(CHANNEL_CHUNKS);
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || -> Result<()> {
             for name in names {
+                let started = std::time::Instant::now();
                 let merges = wb.merges(&name)?;
+                tracing::debug!(
+                    sheet = name,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    regions = merges.as_ref().map_or(0, |m| m.len()),
+                    "merged regions"
+                );
                 if tx.send(Message::Sheet(name.clone(), merges)).is_err() {
                     return Ok(());
                 }
-                let mut chunk = Vec::with_capacity(CHUNK);
                 let mut closed = false;
-                wb.for_each_row(&name, |r| {
-                    chunk.push(r);
-                    if chunk.len() == CHUNK {
-                        closed = tx
-                            .send(Message::Rows(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
-                            .is_err();
-                    }
+                wb.for_each_chunk(&name, CHUNK, |chunk| {
+                    closed = tx.send(Message::Rows(chunk)).is_err();
                     !closed
                 })?;
-                if !chunk.is_empty() && tx.send(Message::Rows(chunk)).is_err() {
+                if closed {
                     return Ok(());
                 }
+                tracing::debug!(
+                    sheet = name,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "sheet read"
+                );
             }
             Ok(())
         });
@@ -266,9 +303,15 @@ pub fn read_workbook(
             out: &mut rows_out,
             rejects: &mut rejects,
             keys: HashMap::new(),
+            on_batch,
+            failed: None,
         };
         let mut state: Option<SheetState> = None;
-        for msg in rx {
+        let (mut waited, mut worked) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
+        let mut clock = std::time::Instant::now();
+        while let Ok(msg) = rx.recv() {
+            waited += clock.elapsed();
+            clock = std::time::Instant::now();
             match msg {
                 Message::Sheet(name, merges) => {
                     if let Some(s) = state.take() {
@@ -278,20 +321,34 @@ pub fn read_workbook(
                 }
                 Message::Rows(chunk) => {
                     let s = state.as_mut().expect("a sheet starts before its rows");
-                    for r in chunk {
+                    for r in chunk.into_rows() {
                         seen += 1;
                         s.push(r, &mut sink);
                     }
                     progress(seen);
                 }
             }
+            if sink.failed.is_some() {
+                break; // the reader stops at its next send
+            }
+            worked += clock.elapsed();
+            clock = std::time::Instant::now();
         }
+        tracing::debug!(
+            waited_ms = waited.as_millis() as u64,
+            worked_ms = worked.as_millis() as u64,
+            "rows mapped (time waiting for the reader / working)"
+        );
         if let Some(s) = state.take() {
             sheets.push(s.finish(&mut sink));
         }
+        sink.emit();
+        let failed = sink.failed.take();
+        drop(rx);
         reader
             .join()
-            .map_err(|_| Error::Usage("the workbook reader thread failed".into()))?
+            .map_err(|_| Error::Usage("the workbook reader thread failed".into()))??;
+        failed.map_or(Ok(()), Err)
     })?;
 
     if sheets.iter().all(|s| s.band.is_none()) {
@@ -309,16 +366,18 @@ pub fn read_workbook(
         kind,
         year,
         sheets,
-        rows: rows_out.finish()?,
         rejects,
     })
 }
 
+/// Rows per message from the reader thread, and messages in flight: enough slack that
+/// the reader never waits while a batch is being encoded (~32k rows, ~15 MB).
 const CHUNK: usize = 2048;
+const CHANNEL_CHUNKS: usize = 16;
 
 enum Message {
     Sheet(String, Option<Vec<MergedRegion>>),
-    Rows(Vec<Row>),
+    Rows(RowChunk),
 }
 
 /// One sheet in progress: rows are buffered until the header band is found.
@@ -332,7 +391,7 @@ struct SheetState {
 enum Phase {
     /// The first rows, until the header band can be chosen.
     Head(Vec<Row>),
-    Walking(Walker),
+    Walking(Box<Walker>),
     /// No header of this kind: the sheet is reported and its rows counted, not read.
     Ignored(u64),
 }
@@ -349,6 +408,22 @@ struct Sink<'a> {
     /// Keys seen in this file, for kinds with a key: a second row with the same key is
     /// rejected, pointing at the first.
     keys: HashMap<String, (String, u32)>,
+    on_batch: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
+    /// The first error `on_batch` returned; reading stops there.
+    failed: Option<Error>,
+}
+
+impl Sink<'_> {
+    /// Hands the rows built so far to `on_batch`.
+    fn emit(&mut self) {
+        if self.out.is_empty() || self.failed.is_some() {
+            return;
+        }
+        let result = self.out.finish().and_then(|b| (self.on_batch)(b));
+        if let Err(e) = result {
+            self.failed = Some(e);
+        }
+    }
 }
 
 impl SheetState {
@@ -409,7 +484,7 @@ impl SheetState {
         *self.report.skipped.entry(Skip::Header).or_default() += band.rows.len() as u64;
         let band_rows = band.rows.len();
         self.report.band = Some(band.clone());
-        self.phase = Phase::Walking(Walker::new(sink.kind.fields(), band, self.merges.take()));
+        self.phase = Phase::Walking(Box::new(Walker::new(sink.kind.fields(), band, self.merges.take())));
         for r in head.into_iter().skip(at + band_rows) {
             self.data(r, sink);
         }
@@ -420,7 +495,7 @@ impl SheetState {
             return;
         };
         let Some(data) = walker.push(r) else { return };
-        let field_row = FieldRow {
+        let mut field_row = FieldRow {
             fields: sink.kind.fields(),
             cells: data.cells,
             columns: &walker.band.by_field,
@@ -443,12 +518,20 @@ impl SheetState {
             }
         });
         match mapped {
-            Ok(mut values) => {
+            Ok(values) => {
                 if let Some(k) = row_key(sink.kind, &values) {
                     sink.keys.insert(k, (self.report.sheet.clone(), data.number));
                 }
-                values.extend(lineage(sink.file, sink.sha, &self.report.sheet, data.number));
-                sink.out.push(values);
+                let lineage = Lineage {
+                    file: sink.file,
+                    sha: sink.sha,
+                    sheet: &self.report.sheet,
+                    row: data.number,
+                };
+                sink.out.push_with_lineage(values, &lineage);
+                if sink.out.len() >= BATCH_ROWS {
+                    sink.emit();
+                }
                 self.report.loaded += 1;
             }
             Err(e) => {
@@ -458,7 +541,7 @@ impl SheetState {
                     column: e.column,
                     value: e.value,
                     reason: e.reason,
-                    raw: walker.raw(&data.source),
+                    raw: walker.raw(&std::mem::take(&mut field_row.cells), data.filled, &data.rest),
                 });
                 self.report.rejected += 1;
             }
@@ -507,30 +590,26 @@ fn row_key(kind: &dyn SourceKind, values: &[Value]) -> Option<String> {
     Some(parts.join(" + "))
 }
 
-fn lineage(file: &str, sha: &str, sheet: &str, row: u32) -> [Value; 4] {
-    [
-        Value::Str(file.to_string()),
-        Value::Str(sha.to_string()),
-        Value::Str(sheet.to_string()),
-        Value::I32(row as i32),
-    ]
-}
-
 /// The rejects as a `rejects` batch.
 pub fn rejects_batch(kind: &str, file: &str, sha: &str, rejects: &[Reject]) -> Result<RecordBatch> {
     let mut b = TableBuilder::new(&REJECTS);
     for r in rejects {
         let raw =
             serde_json::to_string(&r.raw.iter().map(|(h, v)| [h, v]).collect::<Vec<_>>()).expect("strings serialise");
-        let mut values = vec![
+        let values = vec![
             Value::Str(kind.to_string()),
             r.column.clone().into(),
             r.value.clone().into(),
             Value::Str(r.reason.clone()),
             Value::Str(raw),
         ];
-        values.extend(lineage(file, sha, &r.sheet, r.row));
-        b.push(values);
+        let lineage = Lineage {
+            file,
+            sha,
+            sheet: &r.sheet,
+            row: r.row,
+        };
+        b.push_with_lineage(values, &lineage);
     }
     b.finish()
 }

@@ -9,14 +9,19 @@ use unicode_normalization::UnicodeNormalization;
 /// whitespace runs and line breaks collapsed to one space, trimmed, and spaces next to a
 /// CJK character removed (`市 教委` → `市教委`; `Web 门户` → `Web门户`).
 pub fn text(raw: &str) -> String {
-    // Most cells are already NFKC and hold no whitespace: skip the work (ingest hot path).
+    text_cow(raw).into_owned()
+}
+
+/// [`text`] without a copy when the text is already normal (most cells are: the ingest
+/// hot path).
+pub fn text_cow(raw: &str) -> std::borrow::Cow<'_, str> {
+    // Printable ASCII and CJK unified ideographs are NFKC-stable and hold no whitespace.
+    if raw.chars().all(|c| matches!(c, '!'..='~' | '\u{4E00}'..='\u{9FFF}')) {
+        return raw.into();
+    }
     let normal = unicode_normalization::is_nfkc_quick(raw.chars()) == unicode_normalization::IsNormalized::Yes;
-    if normal
-        && !raw
-            .chars()
-            .any(|c| c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}')
-    {
-        return raw.to_string();
+    if normal && !raw.chars().any(is_space) {
+        return raw.into();
     }
     let nfkc: std::borrow::Cow<'_, str> = if normal {
         raw.into()
@@ -26,7 +31,7 @@ pub fn text(raw: &str) -> String {
     let mut collapsed = String::with_capacity(nfkc.len());
     let mut pending_space = false;
     for ch in nfkc.chars() {
-        if ch.is_whitespace() || ch == '\u{200b}' || ch == '\u{feff}' {
+        if is_space(ch) {
             pending_space = !collapsed.is_empty();
             continue;
         }
@@ -39,7 +44,12 @@ pub fn text(raw: &str) -> String {
         }
         collapsed.push(ch);
     }
-    collapsed
+    collapsed.into()
+}
+
+/// Whitespace, and the zero-width characters pasted text carries.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || c == '\u{200b}' || c == '\u{feff}'
 }
 
 fn is_cjk(c: char) -> bool {
@@ -183,16 +193,15 @@ pub fn date32(d: NaiveDate) -> i32 {
 /// `2019Q1`, `一季度`, `第1季度`, `Q1`. Impossible days (2019-02-30) and months are errors.
 pub fn date_text(raw: &str) -> Result<DateValue, String> {
     // A time of day after the date (`2019-03-05 00:00:00`, `2019-03-05T10:00`) is dropped.
-    let normalised = text(raw);
+    let normalised = text_cow(raw);
     let without_time = match normalised.find([' ', 'T']) {
         Some(i) if normalised[i..].contains(':') => &normalised[..i],
-        _ => normalised.as_str(),
+        _ => &*normalised,
     };
-    let t: String = without_time
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
+    let mut t = String::with_capacity(without_time.len());
+    for c in without_time.chars().filter(|c| !c.is_whitespace()) {
+        push_upper(&mut t, c);
+    }
     let bad = |why: &str| format!("{raw:?} is not a date{why} ({DATE_EXPECTED})");
     if t.is_empty() {
         return Err(bad(""));
@@ -412,22 +421,42 @@ pub fn system_key(unit: &str, system: &str) -> String {
 
 /// A name for matching: normalised, without spaces or punctuation, ASCII lowercased.
 pub fn name_key(name: &str) -> String {
-    text(name)
-        .chars()
-        .filter(|c| {
-            c.is_alphanumeric() || is_cjk(*c) && !c.is_ascii_punctuation() && !"（）()《》【】“”\"'、，。·".contains(*c)
-        })
-        .collect::<String>()
-        .to_lowercase()
+    let t = text_cow(name);
+    let mut key = String::with_capacity(t.len());
+    for c in t.chars().filter(|c| {
+        c.is_alphanumeric() || is_cjk(*c) && !c.is_ascii_punctuation() && !"（）()《》【】“”\"'、，。·".contains(*c)
+    }) {
+        push_lower(&mut key, c);
+    }
+    key
+}
+
+/// `c` lower-cased onto `s` (ASCII and CJK, most of what cells hold, without tables).
+pub fn push_lower(s: &mut String, c: char) {
+    match c {
+        'A'..='Z' => s.push(c.to_ascii_lowercase()),
+        '\0'..='\u{7f}' | '\u{4E00}'..='\u{9FFF}' => s.push(c),
+        _ => s.extend(c.to_lowercase()),
+    }
+}
+
+/// `c` upper-cased onto `s`, as [`push_lower`].
+pub fn push_upper(s: &mut String, c: char) {
+    match c {
+        'a'..='z' => s.push(c.to_ascii_uppercase()),
+        '\0'..='\u{7f}' | '\u{4E00}'..='\u{9FFF}' => s.push(c),
+        _ => s.extend(c.to_uppercase()),
+    }
 }
 
 /// A filing number (备案编号): normalised, spaces removed, upper-case.
 pub fn filing_number(raw: &str) -> String {
-    text(raw)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase()
+    let t = text_cow(raw);
+    let mut out = String::with_capacity(t.len());
+    for c in t.chars().filter(|c| !c.is_whitespace()) {
+        push_upper(&mut out, c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -607,6 +636,15 @@ mod tests {
         fn date_like_strings_never_panic(y in 0u32..3000, m in 0u32..20, d in 0u32..40, sep in "[-/.年月日 ]{1,2}") {
             let _ = date_text(&format!("{y}{sep}{m}{sep}{d}"));
             let _ = date_text(&format!("{y}{sep}{m}"));
+        }
+
+        #[test]
+        fn case_fast_paths_agree_with_unicode(c in proptest::char::any()) {
+            let (mut lower, mut upper) = (String::new(), String::new());
+            push_lower(&mut lower, c);
+            push_upper(&mut upper, c);
+            prop_assert_eq!(lower, c.to_lowercase().collect::<String>());
+            prop_assert_eq!(upper, c.to_uppercase().collect::<String>());
         }
 
         #[test]

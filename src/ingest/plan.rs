@@ -147,8 +147,7 @@ impl SourceKind for Plan {
             .unwrap_or_else(|| normalize::system_key(&unit, &system));
         Ok(vec![
             year.into(),
-            // Numbered by `load` once the year's earlier revisions are known.
-            Value::Null,
+            ctx.revision.into(),
             department.into(),
             unit.into(),
             system.into(),

@@ -163,9 +163,16 @@ impl FieldRow<'_> {
 
     /// Normalised text, or None when blank.
     pub fn text(&self, field: &str) -> Option<String> {
-        self.cell(field)
-            .map(|c| normalize::text(&c.display()))
-            .filter(|t| !t.is_empty())
+        self.text_cow(field).map(std::borrow::Cow::into_owned)
+    }
+
+    /// [`Self::text`], borrowed from the cell when it is already normal.
+    fn text_cow(&self, field: &str) -> Option<std::borrow::Cow<'_, str>> {
+        let t = match self.cell(field)? {
+            Cell::Text(t) => normalize::text_cow(t),
+            other => normalize::text(&other.display()).into(),
+        };
+        (!t.is_empty()).then_some(t)
     }
 
     pub fn required_text(&self, field: &str) -> Res<String> {
@@ -228,7 +235,7 @@ impl FieldRow<'_> {
         // A bare number, typed as a number or as text: a quarter or a month by the header.
         let bare = match cell {
             Cell::Number(v) => Some(*v),
-            Cell::Text(t) => normalize::text(t).parse::<f64>().ok().filter(|v| *v < 13.0),
+            Cell::Text(t) => normalize::text_cow(t).parse::<f64>().ok().filter(|v| *v < 13.0),
             _ => None,
         };
         if let Some(n) = bare {
@@ -252,7 +259,7 @@ impl FieldRow<'_> {
             }
         }
         if let Cell::Text(t) = cell {
-            let t = normalize::text(t);
+            let t = normalize::text_cow(t);
             let month = t.strip_suffix('月').or_else(|| t.strip_suffix("月份"));
             if let Some(m) = month
                 .and_then(|m| m.parse::<i8>().ok())
@@ -346,14 +353,13 @@ impl FieldRow<'_> {
 
     /// Text mapped through a vocabulary of (contains-pattern, value); unknown text is an error.
     pub fn vocabulary(&self, field: &str, vocab: &[(&str, &'static str)], expected: &str) -> Res<Option<&'static str>> {
-        let Some(text) = self.text(field) else {
+        let Some(text) = self.text_cow(field) else {
             return Ok(None);
         };
-        let key: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_lowercase();
+        let mut key = String::with_capacity(text.len());
+        for c in text.chars().filter(|c| !c.is_whitespace()) {
+            normalize::push_lower(&mut key, c);
+        }
         let short = key.trim_end_matches("风险").trim_end_matches('级');
         // One-character words (高, 良, 中) must match exactly: 特高 is not 高.
         vocab
@@ -370,6 +376,15 @@ impl FieldRow<'_> {
                 )
             })
     }
+}
+
+/// Where a row came from: the table's last four columns.
+pub struct Lineage<'a> {
+    pub file: &'a str,
+    pub sha: &'a str,
+    pub sheet: &'a str,
+    /// 1-based, as Excel shows it.
+    pub row: u32,
 }
 
 /// Collects rows of one table into Arrow arrays.
@@ -406,6 +421,34 @@ impl TableBuilder {
         for ((b, t), v) in self.builders.iter_mut().zip(&self.types).zip(values) {
             append(b.as_mut(), t, v);
         }
+    }
+
+    /// Appends one row of a table with lineage: its own `values`, then where it came from
+    /// (written straight into the builders: no strings per row).
+    pub fn push_with_lineage(&mut self, values: Vec<Value>, lineage: &Lineage<'_>) {
+        let own = self.builders.len() - 4;
+        assert_eq!(
+            values.len(),
+            own,
+            "a row of `{}` has one value per column",
+            self.def.name
+        );
+        for ((b, t), v) in self.builders.iter_mut().zip(&self.types).zip(values) {
+            append(b.as_mut(), t, v);
+        }
+        let [file, sha, sheet, row] = &mut self.builders[own..] else {
+            unreachable!("four lineage columns")
+        };
+        for (b, v) in [(file, lineage.file), (sha, lineage.sha), (sheet, lineage.sheet)] {
+            b.as_any_mut()
+                .downcast_mut::<StringBuilder>()
+                .expect("lineage names are strings")
+                .append_value(v);
+        }
+        row.as_any_mut()
+            .downcast_mut::<Int32Builder>()
+            .expect("source_row is an Int32")
+            .append_value(lineage.row as i32);
     }
 
     pub fn finish(&mut self) -> Result<RecordBatch> {

@@ -220,16 +220,23 @@ pub struct DataRow {
     pub number: u32,
     /// By field index, after filling.
     pub cells: Vec<Option<Cell>>,
-    /// The row's non-empty cells by column, as read (rejects show them under their headers).
-    pub source: Vec<(u32, Cell)>,
+    /// Bit `i` set: field `i`'s cell was filled (merged or same-as-above), not read.
+    pub filled: u64,
+    /// The row's other non-empty cells (columns no field takes), by column.
+    pub rest: Vec<(u32, Cell)>,
 }
 
 /// Walks the rows after the header band of one sheet.
 pub struct Walker {
     fields: &'static [Field],
     pub band: HeaderBand,
+    /// By column: the field it feeds.
+    field_of_col: Vec<Option<usize>>,
+    /// By field: whether a blank cell takes the value above.
+    down: Vec<bool>,
+    /// By field: the first characters of its header synonyms (a quick "not a header").
+    header_firsts: Vec<Vec<char>>,
     merges: Vec<MergedRegion>,
-    has_merge_info: bool,
     /// Values of merged regions' top-left cells seen so far.
     merge_values: BTreeMap<(u32, u32), Cell>,
     last: Vec<Option<Cell>>,
@@ -240,18 +247,38 @@ pub struct Walker {
 
 impl Walker {
     pub fn new(fields: &'static [Field], band: HeaderBand, merges: Option<Vec<MergedRegion>>) -> Self {
+        assert!(fields.len() <= 64, "a kind has at most 64 fields");
         let has_merge_info = merges.is_some();
         let mut merges = merges.unwrap_or_default();
         // Only regions below the header matter for data; keep them sorted by first row.
         let last_header = band.rows.last().copied().unwrap_or(0);
         merges.retain(|r| r.end.0 > last_header);
         merges.sort_by_key(|r| r.start.0);
+        let mapped = band.by_field.iter().flatten();
+        let mut field_of_col = vec![None; mapped.clone().map(|m| m.col as usize + 1).max().unwrap_or(0)];
+        for m in mapped {
+            field_of_col[m.col as usize] = Some(m.field);
+        }
+        let down = fields
+            .iter()
+            .map(|f| match f.fill_down {
+                FillDown::Always => true,
+                FillDown::WithoutMergeInfo => !has_merge_info,
+                FillDown::Never => false,
+            })
+            .collect();
+        let header_firsts = fields
+            .iter()
+            .map(|f| synonym_keys(f).iter().filter_map(|k| k.chars().next()).collect())
+            .collect();
         Walker {
             last: vec![None; fields.len()],
             fields,
             band,
+            field_of_col,
+            down,
+            header_firsts,
             merges,
-            has_merge_info,
             merge_values: BTreeMap::new(),
             in_notes: false,
             skipped: BTreeMap::new(),
@@ -263,16 +290,21 @@ impl Walker {
         *self.skipped.entry(why).or_default() += 1;
     }
 
+    fn field_of(&self, col: u32) -> Option<usize> {
+        self.field_of_col.get(col as usize).copied().flatten()
+    }
+
     /// Classifies one row below the header: `Some(data)` or a counted skip.
-    pub fn push(&mut self, row: Row) -> Option<DataRow> {
+    pub fn push(&mut self, mut row: Row) -> Option<DataRow> {
+        row.cells.retain(|(_, c)| !c.is_empty());
         self.remember_merge_values(&row);
-        let non_empty: Vec<&(u32, Cell)> = row.cells.iter().filter(|(_, c)| !c.is_empty()).collect();
-        let Some((_, first)) = non_empty.first() else {
+        let non_empty = || row.cells.iter();
+        let Some((_, first)) = non_empty().next() else {
             self.skip(Skip::Blank);
             return None;
         };
         // Only text starting like 合计/小计/总计/共计 can be a total: normalise just those.
-        let total = non_empty.iter().any(|(_, c)| match c {
+        let total = non_empty().any(|(_, c)| match c {
             Cell::Text(t) => {
                 t.trim_start().starts_with(['合', '小', '总', '共']) && is_total(&text(t).replace(' ', ""))
             }
@@ -287,52 +319,62 @@ impl Walker {
             self.skip(Skip::Note);
             return None;
         }
-        if self.in_notes && non_empty.len() <= 1 {
+        let count = non_empty().count();
+        if self.in_notes && count <= 1 {
             self.skip(Skip::Note);
             return None;
         }
         self.in_notes = false;
         // A repeated header starts with header cells: the first mapped text cell decides
         // whether the rest are worth checking.
-        let mapped_text = non_empty
-            .iter()
-            .find(|(c, v)| matches!(v, Cell::Text(_)) && self.band.by_field.iter().flatten().any(|m| m.col == *c));
+        let mapped_text = non_empty().find(|(c, v)| matches!(v, Cell::Text(_)) && self.field_of(*c).is_some());
         let header_like = match mapped_text {
             Some((c, v)) if self.is_header_cell(*c, v) => {
-                non_empty.iter().filter(|(c, v)| self.is_header_cell(*c, v)).count()
+                non_empty().filter(|(c, v)| self.is_header_cell(*c, v)).count()
             }
             _ => 0,
         };
-        if header_like * 2 > non_empty.len() && header_like >= 2 {
+        if header_like * 2 > count && header_like >= 2 {
             self.skip(Skip::Header);
             return None;
         }
-        let mut cells: Vec<Option<Cell>> = self
-            .band
-            .by_field
-            .iter()
-            .map(|m| m.as_ref().and_then(|m| row.get(m.col).cloned()))
-            .collect();
-        if cells.iter().all(|c| c.as_ref().is_none_or(|c| c.is_empty())) {
+        // The row's cells move to their fields; the rest are kept for rejects.
+        let mut cells: Vec<Option<Cell>> = vec![None; self.fields.len()];
+        let mut rest = Vec::new();
+        for (col, cell) in row.cells {
+            match self.field_of(col) {
+                Some(fi) => cells[fi] = Some(cell),
+                None => rest.push((col, cell)),
+            }
+        }
+        if cells.iter().all(Option::is_none) {
             // Only columns no field takes (a pre-numbered 序号, a stray far-out cell).
             self.skip(Skip::Blank);
             return None;
         }
-        self.fill(row.index, &mut cells);
-        let mut source = row.cells;
-        source.retain(|(_, c)| !c.is_empty());
+        let filled = self.fill(row.index, &mut cells);
         Some(DataRow {
             number: row.index + 1,
             cells,
-            source,
+            filled,
+            rest,
         })
     }
 
-    /// A row's original cells under their headers (for rejects).
-    pub fn raw(&self, source: &[(u32, Cell)]) -> Vec<(String, String)> {
-        source
+    /// A row's original cells under their headers (for rejects): what was read, not
+    /// what was filled in.
+    pub fn raw(&self, cells: &[Option<Cell>], filled: u64, rest: &[(u32, Cell)]) -> Vec<(String, String)> {
+        let mut source: Vec<(u32, &Cell)> = cells
             .iter()
-            .map(|(c, v)| (self.band.header_of(*c), v.display()))
+            .enumerate()
+            .filter(|(fi, _)| filled & (1 << fi) == 0)
+            .filter_map(|(fi, c)| Some((self.band.by_field[fi].as_ref()?.col, c.as_ref()?)))
+            .chain(rest.iter().map(|(c, v)| (*c, v)))
+            .collect();
+        source.sort_by_key(|(c, _)| *c);
+        source
+            .into_iter()
+            .map(|(c, v)| (self.band.header_of(c), v.display()))
             .collect()
     }
 
@@ -340,27 +382,38 @@ impl Walker {
     /// row). Compares with that field's synonyms only: this runs on every data row.
     fn is_header_cell(&self, col: u32, v: &Cell) -> bool {
         let Cell::Text(t) = v else { return false };
-        let Some(m) = self.band.by_field.iter().flatten().find(|m| m.col == col) else {
+        let Some(fi) = self.field_of(col) else {
             return false;
         };
+        // A header key keeps a CJK ideograph as written: one that starts no synonym
+        // settles it without normalising.
+        let first = t
+            .chars()
+            .find(|c| !c.is_whitespace() && !matches!(c, '*' | '＊' | ':' | '：' | '\u{200b}' | '\u{feff}'));
+        if first.is_some_and(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) && !self.header_firsts[fi].contains(&c)) {
+            return false;
+        }
         let key = header_key(t).0;
-        synonym_keys(&self.fields[m.field])
+        synonym_keys(&self.fields[fi])
             .iter()
             .any(|s| *s == key || (s.chars().count() >= 2 && key.starts_with(s.as_str())))
     }
 
     fn remember_merge_values(&mut self, row: &Row) {
-        for r in self.merges.iter().filter(|r| r.start.0 == row.index) {
-            if let Some(v) = row.get(r.start.1) {
-                self.merge_values.insert(r.start, v.clone());
+        for r in self.merges.iter().take_while(|r| r.start.0 <= row.index) {
+            if r.start.0 == row.index {
+                if let Some(v) = row.get(r.start.1) {
+                    self.merge_values.insert(r.start, v.clone());
+                }
             }
         }
     }
 
-    fn fill(&mut self, index: u32, cells: &mut [Option<Cell>]) {
+    /// Fills blank cells from merged regions and from the row above; returns which.
+    fn fill(&mut self, index: u32, cells: &mut [Option<Cell>]) -> u64 {
+        let mut filled = 0u64;
         for (fi, slot) in cells.iter_mut().enumerate() {
-            let blank = slot.as_ref().is_none_or(|c| c.is_empty());
-            if blank {
+            if slot.is_none() {
                 let Some(col) = self.band.by_field[fi].as_ref().map(|m| m.col) else {
                     continue;
                 };
@@ -376,22 +429,24 @@ impl Walker {
                             && (r.start.0, r.start.1) != (index, col)
                     })
                     .and_then(|r| self.merge_values.get(&r.start).cloned());
-                let down = match self.fields[fi].fill_down {
-                    FillDown::Always => true,
-                    FillDown::WithoutMergeInfo => !self.has_merge_info,
-                    FillDown::Never => false,
-                };
-                if let Some(v) = merged.or_else(|| if down { self.last[fi].clone() } else { None }) {
+                let above = || if self.down[fi] { self.last[fi].clone() } else { None };
+                if let Some(v) = merged.or_else(above) {
                     *slot = Some(v);
+                    filled |= 1 << fi;
                     self.filled += 1;
                 }
             }
-            if let Some(v) = slot.as_ref().filter(|c| !c.is_empty()) {
-                self.last[fi] = Some(v.clone());
+            if let Some(v) = slot.as_ref().filter(|_| self.down[fi]) {
+                if self.last[fi].as_ref() != Some(v) {
+                    self.last[fi] = Some(v.clone());
+                }
             }
         }
         // Drop merged regions that ended above this row.
-        self.merges.retain(|r| r.end.0 >= index);
+        if self.merges.first().is_some_and(|r| r.start.0 <= index) {
+            self.merges.retain(|r| r.end.0 >= index);
+        }
+        filled
     }
 }
 

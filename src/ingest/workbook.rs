@@ -3,6 +3,7 @@
 
 use std::io::Cursor;
 use std::path::Path;
+use std::sync::Arc;
 
 use calamine::{Data, DataRef, Dimensions, Ods, Reader, Xls, Xlsx};
 use chrono::NaiveDate;
@@ -26,7 +27,7 @@ impl Cell {
     pub fn is_empty(&self) -> bool {
         match self {
             Cell::Empty => true,
-            Cell::Text(s) => s.trim().is_empty(),
+            Cell::Text(s) => is_blank(s),
             _ => false,
         }
     }
@@ -44,7 +45,8 @@ impl Cell {
     }
 }
 
-/// A sheet row: its 0-based index and its non-empty cells by 0-based column, in order.
+/// A sheet row: its 0-based index and its non-empty cells by 0-based column, in order
+/// (`Workbook::for_each_row` never hands on an empty cell).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Row {
     pub index: u32,
@@ -64,10 +66,25 @@ pub enum Format {
     Ods,
 }
 
+/// The file's bytes, shared by calamine and the merged-region scan.
+#[derive(Clone)]
+struct Bytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+}
+
 enum Inner {
-    Xlsx(Box<Xlsx<Cursor<Vec<u8>>>>),
-    Xls(Box<Xls<Cursor<Vec<u8>>>>),
-    Ods(Box<Ods<Cursor<Vec<u8>>>>),
+    Xlsx {
+        reader: Box<Xlsx<Cursor<Bytes>>>,
+        zip: Box<zip::ZipArchive<Cursor<Bytes>>>,
+        /// Sheet name → part path, when the package resolves the usual way.
+        parts: Option<Vec<(String, String)>>,
+    },
+    Xls(Box<Xls<Cursor<Bytes>>>),
+    Ods(Box<Ods<Cursor<Bytes>>>),
 }
 
 pub struct Workbook {
@@ -140,11 +157,21 @@ impl Workbook {
                 format!("cannot open the workbook, it may be corrupt or truncated: {e}"),
             )
         };
+        let bytes = Bytes(Arc::new(bytes));
         let (inner, is_1904) = match format {
             Format::Xlsx => {
-                let wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
+                let wb = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| corrupt(e.to_string()))?;
                 let is_1904 = wb.has_1904_epoch();
-                (Inner::Xlsx(Box::new(wb)), is_1904)
+                let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
+                let parts = super::xlsx_merges::sheet_parts(&mut zip);
+                (
+                    Inner::Xlsx {
+                        reader: Box::new(wb),
+                        zip: Box::new(zip),
+                        parts,
+                    },
+                    is_1904,
+                )
             }
             Format::Xls => {
                 let wb = Xls::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
@@ -169,7 +196,7 @@ impl Workbook {
 
     pub fn sheet_names(&self) -> Vec<String> {
         match &self.inner {
-            Inner::Xlsx(w) => w.sheet_names(),
+            Inner::Xlsx { reader, .. } => reader.sheet_names(),
             Inner::Xls(w) => w.sheet_names(),
             Inner::Ods(w) => w.sheet_names(),
         }
@@ -179,10 +206,19 @@ impl Workbook {
     pub fn merges(&mut self, sheet: &str) -> Result<Option<Vec<Dimensions>>> {
         let loc = self.location(sheet);
         match &mut self.inner {
-            Inner::Xlsx(w) => w
-                .merge_cells_by_sheet_name(sheet)
-                .map(Some)
-                .map_err(|e| Error::workbook(loc, e.to_string())),
+            Inner::Xlsx { reader, zip, parts } => {
+                let part = parts
+                    .as_ref()
+                    .and_then(|p| p.iter().find(|(n, _)| n == sheet))
+                    .map(|(_, p)| p.as_str());
+                match part.and_then(|p| super::xlsx_merges::merges(zip, p)) {
+                    Some(m) => Ok(Some(m)),
+                    None => reader
+                        .merge_cells_by_sheet_name(sheet)
+                        .map(Some)
+                        .map_err(|e| Error::workbook(loc, e.to_string())),
+                }
+            }
             Inner::Xls(w) => w
                 .merge_cells_by_sheet_name(sheet)
                 .map(Some)
@@ -203,17 +239,17 @@ impl Workbook {
     /// until it returns `false`. .xlsx is read cell by cell, so memory does not grow with
     /// the sheet and a stray cell at XFD1048576 costs nothing.
     pub fn for_each_row(&mut self, sheet: &str, mut sink: impl FnMut(Row) -> bool) -> Result<()> {
-        let loc = self.location(sheet);
-        let is_1904 = self.is_1904;
         let mut current = Row::default();
         let mut started = false;
-        let mut push = |r: u32, c: u32, cell: Cell, sink: &mut dyn FnMut(Row) -> bool| -> bool {
+        self.for_each_cell(sheet, |r, c, cell| {
             if started && r != current.index {
+                // Rows are alike: the next one gets the last one's size at once.
+                let capacity = current.cells.len();
                 let row = std::mem::replace(
                     &mut current,
                     Row {
                         index: r,
-                        cells: Vec::new(),
+                        cells: Vec::with_capacity(capacity),
                     },
                 );
                 if !row.cells.is_empty() && !sink(row) {
@@ -222,14 +258,57 @@ impl Workbook {
             }
             started = true;
             current.index = r;
-            if !cell.is_empty() {
-                current.cells.push((c, cell));
-            }
+            current.cells.push((c, cell.to_cell()));
             true
-        };
+        })?;
+        if !current.cells.is_empty() {
+            sink(current);
+        }
+        Ok(())
+    }
+
+    /// [`Self::for_each_row`] in chunks of about `rows` rows packed for a trip to another
+    /// thread: the chunk's text in one buffer, so the reading thread allocates per chunk,
+    /// not per cell (the mapping thread unpacks, see [`RowChunk::into_rows`]).
+    pub fn for_each_chunk(&mut self, sheet: &str, rows: usize, mut sink: impl FnMut(RowChunk) -> bool) -> Result<()> {
+        let mut chunk = RowChunk::default();
+        let mut go_on = true;
+        self.for_each_cell(sheet, |r, c, cell| {
+            if chunk.rows.last().is_none_or(|(last, _)| *last != r) {
+                if chunk.rows.len() == rows {
+                    let next = RowChunk::like(&chunk);
+                    let full = std::mem::replace(&mut chunk, next);
+                    go_on = sink(full);
+                    if !go_on {
+                        return false;
+                    }
+                }
+                chunk.rows.push((r, chunk.cells.len() as u32));
+            }
+            let packed = match cell {
+                CellView::Text(t) => {
+                    let start = chunk.text.len() as u32;
+                    chunk.text.push_str(t);
+                    Packed::Text(start, chunk.text.len() as u32)
+                }
+                CellView::Other(c) => Packed::Other(c),
+            };
+            chunk.cells.push((c, packed));
+            true
+        })?;
+        if go_on && !chunk.rows.is_empty() {
+            sink(chunk);
+        }
+        Ok(())
+    }
+
+    /// Every non-empty cell of a sheet in row order, until `f` returns `false`.
+    fn for_each_cell(&mut self, sheet: &str, mut f: impl FnMut(u32, u32, CellView<'_>) -> bool) -> Result<()> {
+        let loc = self.location(sheet);
+        let is_1904 = self.is_1904;
         match &mut self.inner {
-            Inner::Xlsx(w) => {
-                let mut reader = w
+            Inner::Xlsx { reader, .. } => {
+                let mut reader = reader
                     .worksheet_cells_reader(sheet)
                     .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
                 loop {
@@ -238,7 +317,8 @@ impl Workbook {
                         .map_err(|e| Error::workbook(loc.clone(), format!("the sheet is corrupt: {e}")))?;
                     let Some(cell) = next else { break };
                     let (r, c) = cell.get_position();
-                    if !push(r, c, from_ref(cell.get_value(), is_1904), &mut sink) {
+                    let view = view_ref(cell.get_value(), is_1904);
+                    if !view.is_empty() && !f(r, c, view) {
                         return Ok(());
                     }
                 }
@@ -248,21 +328,123 @@ impl Workbook {
                 let range = match &mut self.inner {
                     Inner::Xls(w) => w.worksheet_range(sheet).map_err(|e| e.to_string()),
                     Inner::Ods(w) => w.worksheet_range(sheet).map_err(|e| e.to_string()),
-                    Inner::Xlsx(_) => unreachable!("matched above"),
+                    Inner::Xlsx { .. } => unreachable!("matched above"),
                 }
                 .map_err(|e| Error::workbook(loc.clone(), e))?;
                 let (r0, c0) = range.start().unwrap_or((0, 0));
                 for (r, c, v) in range.used_cells() {
-                    if !push(r0 + r as u32, c0 + c as u32, from_data(v, is_1904), &mut sink) {
+                    let view = view_data(v, is_1904);
+                    if !view.is_empty() && !f(r0 + r as u32, c0 + c as u32, view) {
                         return Ok(());
                     }
                 }
             }
         }
-        if !current.cells.is_empty() {
-            sink(current);
-        }
         Ok(())
+    }
+}
+
+/// A cell as read, its text still borrowed from the reader.
+enum CellView<'a> {
+    Text(&'a str),
+    Other(Cell),
+}
+
+impl CellView<'_> {
+    fn is_empty(&self) -> bool {
+        match self {
+            CellView::Text(t) => is_blank(t),
+            CellView::Other(c) => c.is_empty(),
+        }
+    }
+
+    fn to_cell(&self) -> Cell {
+        match self {
+            CellView::Text(t) => Cell::Text((*t).to_string()),
+            CellView::Other(c) => c.clone(),
+        }
+    }
+}
+
+fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        _ => s.chars().all(char::is_whitespace),
+    }
+}
+
+/// Rows packed by [`Workbook::for_each_chunk`].
+#[derive(Default)]
+pub struct RowChunk {
+    text: String,
+    /// (row index, where its cells start in `cells`).
+    rows: Vec<(u32, u32)>,
+    cells: Vec<(u32, Packed)>,
+}
+
+enum Packed {
+    /// A byte range of `RowChunk::text`.
+    Text(u32, u32),
+    Other(Cell),
+}
+
+impl RowChunk {
+    /// An empty chunk with room for as much as `other` held.
+    fn like(other: &RowChunk) -> Self {
+        RowChunk {
+            text: String::with_capacity(other.text.len()),
+            rows: Vec::with_capacity(other.rows.len()),
+            cells: Vec::with_capacity(other.cells.len()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    pub fn into_rows(self) -> impl Iterator<Item = Row> {
+        let RowChunk { text, rows, cells } = self;
+        let ends: Vec<usize> = rows
+            .iter()
+            .skip(1)
+            .map(|(_, start)| *start as usize)
+            .chain(std::iter::once(cells.len()))
+            .collect();
+        let mut cells = cells.into_iter();
+        rows.into_iter().zip(ends).map(move |((index, start), end)| Row {
+            index,
+            cells: cells
+                .by_ref()
+                .take(end - start as usize)
+                .map(|(c, p)| {
+                    let cell = match p {
+                        Packed::Text(a, b) => Cell::Text(text[a as usize..b as usize].to_string()),
+                        Packed::Other(cell) => cell,
+                    };
+                    (c, cell)
+                })
+                .collect(),
+        })
+    }
+}
+
+fn view_ref<'a>(v: &'a DataRef<'_>, is_1904: bool) -> CellView<'a> {
+    match v {
+        DataRef::SharedString(s) => CellView::Text(s),
+        DataRef::String(s) => CellView::Text(s),
+        other => CellView::Other(from_ref(other, is_1904)),
+    }
+}
+
+fn view_data(v: &Data, is_1904: bool) -> CellView<'_> {
+    match v {
+        Data::String(s) => CellView::Text(s),
+        other => CellView::Other(from_data(other, is_1904)),
     }
 }
 
@@ -331,3 +513,39 @@ pub fn column_letter(col: u32) -> String {
 }
 
 pub use calamine::Dimensions as MergedRegion;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Packed chunks unpack to exactly the rows read one by one, in every format.
+    #[test]
+    fn chunks_unpack_to_the_same_rows() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for file in [
+            "plan_2019.xlsx",
+            "plan_2021.xls",
+            "plan_2022.ods",
+            "plan_2020_by_department.xlsx",
+        ] {
+            let mut wb = Workbook::open(&root.join(file)).unwrap();
+            for sheet in wb.sheet_names() {
+                let mut one_by_one = Vec::new();
+                wb.for_each_row(&sheet, |r| {
+                    one_by_one.push(r);
+                    true
+                })
+                .unwrap();
+                let mut chunked = Vec::new();
+                wb.for_each_chunk(&sheet, 3, |c| {
+                    assert!(c.len() <= 3);
+                    chunked.extend(c.into_rows());
+                    true
+                })
+                .unwrap();
+                assert!(!one_by_one.is_empty(), "{file} / {sheet}");
+                assert_eq!(chunked, one_by_one, "{file} / {sheet}");
+            }
+        }
+    }
+}

@@ -241,6 +241,7 @@ impl Warehouse {
                     .with_save_mode(SaveMode::Append)
                     .await
                     .map_err(|e| Error::delta(def.name, e))?,
+                TableWrite::Files(_, adds) => add_files(table, def, adds).await?,
                 TableWrite::Upsert { batch, keys, .. } => upsert(table, def, batch, keys).await?,
             };
             versions.insert(def.name.to_string(), table.version().map_or(0, |v| v as i64));
@@ -324,10 +325,66 @@ impl Drop for WriterLock {
     }
 }
 
+/// New rows of one table streamed into data files as they are read: memory stays
+/// bounded however long the sheet. The files are invisible until `commit_ingest`
+/// commits them ([`TableWrite::Files`]); [`Staged::discard`] removes them.
+pub struct Staged {
+    def: &'static TableDef,
+    table: DeltaTable,
+    writer: deltalake::writer::RecordBatchWriter,
+}
+
+impl Warehouse {
+    pub async fn stage(&self, def: &'static TableDef) -> Result<Staged> {
+        let table = self.table(def.name).await?;
+        let writer = deltalake::writer::RecordBatchWriter::for_table(&table).map_err(|e| Error::delta(def.name, e))?;
+        Ok(Staged { def, table, writer })
+    }
+}
+
+impl Staged {
+    pub async fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        use deltalake::writer::DeltaWriter;
+        self.writer
+            .write(batch)
+            .await
+            .map_err(|e| Error::delta(self.def.name, e))
+    }
+
+    /// Closes the files: the write to commit.
+    pub async fn finish(mut self) -> Result<TableWrite> {
+        use deltalake::writer::DeltaWriter;
+        let adds = self.writer.flush().await.map_err(|e| Error::delta(self.def.name, e))?;
+        Ok(TableWrite::Files(self.def, adds))
+    }
+
+    /// Removes what was written (a failed ingest leaves no files behind).
+    pub async fn discard(mut self) {
+        use deltalake::writer::DeltaWriter;
+        let Ok(adds) = self.writer.flush().await else { return };
+        use futures::{StreamExt, TryStreamExt};
+        let paths: Vec<_> = adds
+            .iter()
+            .map(|a| Ok(deltalake::Path::from(a.path.as_str())))
+            .collect();
+        let removed: std::result::Result<Vec<_>, _> = self
+            .table
+            .object_store()
+            .delete_stream(futures::stream::iter(paths).boxed())
+            .try_collect()
+            .await;
+        if let Err(e) = removed {
+            tracing::warn!(table = self.def.name, "could not remove uncommitted data files: {e}");
+        }
+    }
+}
+
 /// One table's part of an ingest commit.
 pub enum TableWrite {
     /// New rows.
     Append(&'static TableDef, Vec<RecordBatch>),
+    /// Data files already written by [`Staged`], added in the commit.
+    Files(&'static TableDef, Vec<deltalake::kernel::Add>),
     /// Rows that replace the rows with the same key, or are added (Delta MERGE).
     Upsert {
         table: &'static TableDef,
@@ -339,16 +396,44 @@ pub enum TableWrite {
 impl TableWrite {
     fn table(&self) -> &'static TableDef {
         match self {
-            TableWrite::Append(t, _) | TableWrite::Upsert { table: t, .. } => t,
+            TableWrite::Append(t, _) | TableWrite::Files(t, _) | TableWrite::Upsert { table: t, .. } => t,
         }
     }
 
     fn is_empty(&self) -> bool {
         match self {
             TableWrite::Append(_, batches) => batches.iter().all(|b| b.num_rows() == 0),
+            TableWrite::Files(_, adds) => adds.is_empty(),
             TableWrite::Upsert { batch, .. } => batch.num_rows() == 0,
         }
     }
+}
+
+/// Commits data files written by [`Staged`] as one append.
+async fn add_files(
+    mut table: DeltaTable,
+    def: &'static TableDef,
+    adds: Vec<deltalake::kernel::Add>,
+) -> Result<DeltaTable> {
+    use deltalake::kernel::transaction::CommitBuilder;
+    use deltalake::kernel::Action;
+    use deltalake::protocol::DeltaOperation;
+    let operation = DeltaOperation::Write {
+        mode: SaveMode::Append,
+        partition_by: None,
+        predicate: None,
+    };
+    let snapshot = table.snapshot().map_err(|e| Error::delta(def.name, e))?;
+    let finalized = CommitBuilder::default()
+        .with_actions(adds.into_iter().map(Action::Add).collect())
+        .build(Some(snapshot), table.log_store(), operation)
+        .await
+        .map_err(|e| Error::delta(def.name, e))?;
+    table
+        .load_version(finalized.version())
+        .await
+        .map_err(|e| Error::delta(def.name, e))?;
+    Ok(table)
 }
 
 /// MERGE `batch` into `table` on `keys`: matched rows take every column of the new row

@@ -486,3 +486,57 @@ fn a_second_writer_is_refused_while_one_holds_the_lock() {
     );
     assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "1");
 }
+
+/// A sheet that breaks part-way (its rows were already being written as data files):
+/// a clear error naming the file and sheet, nothing committed and no data file left.
+#[test]
+fn a_sheet_broken_part_way_leaves_no_rows_and_no_files() {
+    use std::io::{Read, Write};
+    let wh = TestWarehouse::new();
+    let good = wh.file("good.xlsx");
+    let mut rows: Vec<Vec<String>> = vec![vec!["主管部门".into(), "预算单位".into(), "系统名称".into()]];
+    for i in 1..=40 {
+        rows.push(vec!["市教委".into(), format!("单位{i}"), format!("系统{i}")]);
+    }
+    let rows: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    xlsx(&good, &[("计划", &rows)]);
+    // The same workbook with a cell reference that is not one in row 30.
+    let broken = wh.file("2025年测评计划预告.xlsx");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&good).unwrap()).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(&broken).unwrap());
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(bytes).unwrap();
+            assert!(xml.contains("<c r=\"B30\""), "the writer's layout changed");
+            bytes = xml.replacen("<c r=\"B30\"", "<c r=\"B#30\"", 1).into_bytes();
+        }
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        out.start_file(name, options).unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+
+    let (code, err) = wh.fail(&["ingest", broken.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("2025年测评计划预告.xlsx, sheet 计划: the sheet is corrupt"),
+        "{err}"
+    );
+    assert!(err.contains("the warehouse is unchanged"), "{err}");
+    assert_eq!(wh.scalar("SELECT count(*) FROM plan_items"), "0");
+    assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "0");
+    let data_files: Vec<_> = std::fs::read_dir(wh.path().join("plan_items"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "_delta_log")
+        .collect();
+    assert_eq!(data_files, Vec::<String>::new());
+    // The intact workbook loads all 40 rows.
+    let out = wh.run(&["ingest", "--year", "2025", good.to_str().unwrap()]);
+    assert!(out.contains("40 loaded, 0 rejected"), "{out}");
+}
