@@ -206,10 +206,25 @@ impl Warehouse {
     /// (with the resulting table versions). If any write fails, the tables already written
     /// are restored to their previous versions, so the warehouse reads as before.
     pub async fn commit_ingest(&self, writes: Vec<TableWrite>, log_row: LogRow) -> Result<i64> {
-        let _lock = WriterLock::take(&self.root)?;
+        // Staged files the commit may not get to: removed if it fails before adding them.
+        let staged: Vec<(&'static TableDef, Vec<String>)> = writes
+            .iter()
+            .filter_map(|w| match w {
+                TableWrite::Files(def, adds) => Some((*def, adds.iter().map(|a| a.path.clone()).collect())),
+                _ => None,
+            })
+            .collect();
         let mut before: Vec<(&'static TableDef, i64)> = Vec::new();
-        let result = self.commit_inner(writes, log_row, &mut before).await;
+        let result = match WriterLock::take(&self.root) {
+            Ok(_lock) => self.commit_inner(writes, log_row, &mut before).await,
+            Err(e) => Err(e),
+        };
         if result.is_err() {
+            for (def, paths) in &staged {
+                if !before.iter().any(|(d, _)| d.name == def.name) {
+                    self.remove_files(def, paths).await;
+                }
+            }
             for (def, version) in before {
                 tracing::warn!(table = def.name, version, "rolling back a partial ingest");
                 if let Ok(t) = self.table(def.name).await {
@@ -361,21 +376,32 @@ impl Staged {
     /// Removes what was written (a failed ingest leaves no files behind).
     pub async fn discard(mut self) {
         use deltalake::writer::DeltaWriter;
-        let Ok(adds) = self.writer.flush().await else { return };
-        use futures::{StreamExt, TryStreamExt};
-        let paths: Vec<_> = adds
-            .iter()
-            .map(|a| Ok(deltalake::Path::from(a.path.as_str())))
-            .collect();
-        let removed: std::result::Result<Vec<_>, _> = self
-            .table
-            .object_store()
-            .delete_stream(futures::stream::iter(paths).boxed())
-            .try_collect()
-            .await;
-        if let Err(e) = removed {
-            tracing::warn!(table = self.def.name, "could not remove uncommitted data files: {e}");
+        if let Ok(adds) = self.writer.flush().await {
+            let paths: Vec<String> = adds.into_iter().map(|a| a.path).collect();
+            remove_files(&self.table, self.def, &paths).await;
         }
+    }
+}
+
+impl Warehouse {
+    /// Deletes data files no commit refers to.
+    async fn remove_files(&self, def: &'static TableDef, paths: &[String]) {
+        if let Ok(table) = self.table(def.name).await {
+            remove_files(&table, def, paths).await;
+        }
+    }
+}
+
+async fn remove_files(table: &DeltaTable, def: &'static TableDef, paths: &[String]) {
+    use futures::{StreamExt, TryStreamExt};
+    let paths: Vec<_> = paths.iter().map(|p| Ok(deltalake::Path::from(p.as_str()))).collect();
+    let removed: std::result::Result<Vec<_>, _> = table
+        .object_store()
+        .delete_stream(futures::stream::iter(paths).boxed())
+        .try_collect()
+        .await;
+    if let Err(e) = removed {
+        tracing::warn!(table = def.name, "could not remove uncommitted data files: {e}");
     }
 }
 

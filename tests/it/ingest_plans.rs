@@ -478,6 +478,8 @@ fn a_second_writer_is_refused_while_one_holds_the_lock() {
     let (code, err) = wh.fail(&["ingest", fixture("plan_2022.ods").to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(err.contains("another ingest is writing to this warehouse"), "{err}");
+    // The rows were already written as files; the refused commit removed them.
+    assert_eq!(data_files(&wh, "plan_items"), Vec::<String>::new());
     std::fs::remove_file(wh.path().join("_ceping_writer.lock")).unwrap();
     wh.ingest(&[&fixture("plan_2022.ods")]);
     assert!(
@@ -530,13 +532,17 @@ fn a_sheet_broken_part_way_leaves_no_rows_and_no_files() {
     assert!(err.contains("the warehouse is unchanged"), "{err}");
     assert_eq!(wh.scalar("SELECT count(*) FROM plan_items"), "0");
     assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "0");
-    let data_files: Vec<_> = std::fs::read_dir(wh.path().join("plan_items"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "_delta_log")
-        .collect();
-    assert_eq!(data_files, Vec::<String>::new());
+    assert_eq!(data_files(&wh, "plan_items"), Vec::<String>::new());
     // The intact workbook loads all 40 rows.
     let out = wh.run(&["ingest", "--year", "2025", good.to_str().unwrap()]);
     assert!(out.contains("40 loaded, 0 rejected"), "{out}");
+}
+
+/// The files of a table's directory besides its log: data files, committed or not.
+fn data_files(wh: &TestWarehouse, table: &str) -> Vec<String> {
+    std::fs::read_dir(wh.path().join(table))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "_delta_log")
+        .collect()
 }
