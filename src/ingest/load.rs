@@ -84,7 +84,7 @@ pub async fn ingest_file(
             })
         });
         match read.and_then(nothing_to_load) {
-            Ok(parsed) => (parsed, staged.finish().await?),
+            Ok(parsed) => (parsed, Rows::Staged(Box::new(staged))),
             Err(e) => {
                 staged.discard().await;
                 return Err(e);
@@ -100,23 +100,39 @@ pub async fn ingest_file(
         })
         .and_then(nothing_to_load)?;
         let batch = datafusion::arrow::compute::concat_batches(&kind.table().schema(), &batches)?;
-        (
-            parsed,
-            TableWrite::Upsert {
-                table: kind.table(),
-                batch,
-                keys: kind.key(),
-            },
-        )
+        let upsert = TableWrite::Upsert {
+            table: kind.table(),
+            batch,
+            keys: kind.key(),
+        };
+        (parsed, Rows::Ready(upsert))
     };
     step("read");
-    let rejects = rejects_batch(kind.name(), &parsed.workbook_name, &parsed.sha256, &parsed.rejects)?;
-    let mut writes = vec![rows, TableWrite::Append(&REJECTS, vec![rejects])];
-    if let (Some(year), Some((_, true))) = (parsed.year, revision) {
-        writes.extend(refresh_planned(wh, year, &listed).await?);
+    let others = async {
+        let rejects = rejects_batch(kind.name(), &parsed.workbook_name, &parsed.sha256, &parsed.rejects)?;
+        let mut writes = vec![TableWrite::Append(&REJECTS, vec![rejects])];
+        if let (Some(year), Some((_, true))) = (parsed.year, revision) {
+            writes.extend(refresh_planned(wh, year, &listed).await?);
+        }
+        Ok::<_, Error>(writes)
     }
-    let revision = revision.map(|(r, _)| r);
+    .await;
+    let others = match others {
+        Ok(others) => others,
+        Err(e) => {
+            if let Rows::Staged(staged) = rows {
+                (*staged).discard().await;
+            }
+            return Err(e);
+        }
+    };
+    let mut writes = vec![match rows {
+        Rows::Staged(staged) => (*staged).finish().await?,
+        Rows::Ready(write) => write,
+    }];
+    writes.extend(others);
     step("refreshed planned flags");
+    let revision = revision.map(|(r, _)| r);
     let log = LogRow {
         file_name: parsed.workbook_name.clone(),
         sha256: parsed.sha256.clone(),
@@ -134,6 +150,12 @@ pub async fn ingest_file(
         revision,
         version,
     })
+}
+
+/// The file's rows for the commit: data files already written, or a batch to MERGE.
+enum Rows {
+    Staged(Box<crate::warehouse::Staged>),
+    Ready(TableWrite),
 }
 
 /// A header and no data rows is an error: there is nothing to load.
