@@ -88,6 +88,19 @@ pub enum Command {
         /// The view, e.g. execution_by_quarter.
         view: String,
     },
+    /// Verify the warehouse: every table at its recorded version, schemas, lineage, row
+    /// counts per file. Exit 0 consistent, 2 an interrupted ingest to undo (`--repair`),
+    /// 1 problems repair cannot fix.
+    Check {
+        /// Undo what an interrupted ingest left (tables ahead of the log, staged files).
+        #[arg(long)]
+        repair: bool,
+        /// Seconds to wait for a running ingest to finish.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        wait: f64,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// The warehouse's versions: one per ingested file (for `--as-of`).
     History {
         #[arg(long, value_enum, default_value_t)]
@@ -124,9 +137,12 @@ pub struct IngestArgs {
     /// The year the files are about (detected from the title or file name when absent).
     #[arg(long)]
     pub year: Option<i32>,
-    /// The plan revision (by default the next one for the year).
+    /// The plan revision (by default the next one for the year); one already loaded is refused.
     #[arg(long)]
     pub revision: Option<i32>,
+    /// Seconds to wait for another ingest writing the same warehouse before giving up.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub wait: f64,
 }
 
 #[derive(Debug, clap::Args)]

@@ -52,6 +52,9 @@ pub enum Error {
     Workbook { location: Location, message: String },
     #[error("{0}")]
     Usage(String),
+    /// Another writer holds the warehouse.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl Error {

@@ -13,5 +13,6 @@ pub use error::{Error, Result};
 pub mod app;
 pub mod chart;
 pub mod ingest;
+pub mod ops;
 pub mod pipeline;
 pub mod report;

@@ -34,6 +34,8 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(ceping::app::run(cli)) {
         Ok(code) => code,
+        // The reader of our output went away (`ceping sql … | head`): not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {}", chain(&e));
             ExitCode::FAILURE
@@ -54,6 +56,16 @@ fn init_logging(verbose: u8) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.to_string().contains("Broken pipe (os error 32)")
+            || c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || matches!(c.downcast_ref::<ceping::Error>(), Some(ceping::Error::Io(io)) if io.kind() == std::io::ErrorKind::BrokenPipe)
+            || matches!(c.downcast_ref::<ceping::Error>(), Some(ceping::Error::Arrow(datafusion::arrow::error::ArrowError::IoError(_, io))) if io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The error and its causes on one line, leaving out a cause its parent already quotes.

@@ -2,14 +2,17 @@
 //! (csv, json, parquet, xlsx) and write reports. Idempotent: ingested bytes are skipped, exports are
 //! rewritten with the same content. Paths are relative to the working directory.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::ingest::load::{ingest_file, Outcome};
+use crate::ingest::load::Outcome;
 use crate::ingest::Options;
-use crate::sql::{self, exec, print::OutputFormat};
+use crate::ops;
+use crate::sql::print::{write_batches, write_file, OutputFormat};
+use crate::sql::{self, exec};
 use crate::warehouse::Warehouse;
 
 #[derive(Debug, Deserialize)]
@@ -55,6 +58,20 @@ pub fn load(path: &Path) -> Result<Pipeline> {
         .filter(|x| **x)
         .count();
         let report_ok = s.report.is_none() || (s.year.is_some() && s.out.is_some());
+        if let Some(q) = s.quarter.filter(|q| !(1..=4).contains(q)) {
+            return Err(Error::Usage(format!(
+                "`{}`, step {}: quarter = {q} is not a quarter (1–4)",
+                path.display(),
+                i + 1
+            )));
+        }
+        if let Some(y) = s.year.filter(|y| !(1..=9999).contains(y)) {
+            return Err(Error::Usage(format!(
+                "`{}`, step {}: year = {y} is not a year (1–9999)",
+                path.display(),
+                i + 1
+            )));
+        }
         if actions != 1 || s.export.is_some() != s.to.is_some() || !report_ok {
             return Err(Error::Usage(format!(
                 "`{}`, step {}: give exactly one of `ingest`, `print`, `export` with `to`, or `report` with `year` and `out`",
@@ -66,50 +83,68 @@ pub fn load(path: &Path) -> Result<Pipeline> {
     Ok(p)
 }
 
-/// Runs every step; stops at the first failing one.
-pub async fn run(wh: &Warehouse, path: &Path) -> Result<()> {
+/// Runs every step, writing what it shows to `out`; stops at the first failing one.
+pub async fn run(wh: &Warehouse, path: &Path, out: &mut dyn Write) -> Result<()> {
     let pipeline = load(path)?;
     if let Some(d) = &pipeline.description {
-        println!("{d}");
+        writeln!(out, "{d}")?;
     }
     for (i, step) in pipeline.steps.iter().enumerate() {
         let title = step.title.clone().unwrap_or_default();
         if let Some(patterns) = &step.ingest {
-            println!("\n== {}. ingest {title}", i + 1);
-            ingest_step(wh, patterns).await?;
+            writeln!(out, "\n== {}. ingest {title}", i + 1)?;
+            ingest_step(wh, patterns, out).await?;
         } else if let Some(q) = &step.print {
-            println!("\n== {}. {title}", i + 1);
+            writeln!(out, "\n== {}. {title}", i + 1)?;
             let session = sql::session(wh, None).await?;
-            exec::run_and_print(&session.ctx, q, OutputFormat::Table, None).await?;
+            for (schema, batches) in ops::query(&session, q).await? {
+                write_batches(&schema, &batches, OutputFormat::Table, out)?;
+            }
         } else if let (Some(q), Some(to)) = (&step.export, &step.to) {
             let session = sql::session(wh, None).await?;
             export(&session.ctx, q, to).await?;
-            println!("\n== {}. export {title}→ {}", i + 1, to.display());
-        } else if let (Some(kind), Some(year), Some(out)) = (&step.report, step.year, &step.out) {
-            let scope = match (kind.as_str(), step.quarter) {
-                ("quarterly", Some(quarter)) => crate::report::Scope::Quarterly { year, quarter },
-                ("briefing", _) => crate::report::Scope::Briefing { year },
-                _ => {
+            writeln!(out, "\n== {}. export {title}→ {}", i + 1, to.display())?;
+        } else if let (Some(kind), Some(year), Some(dir)) = (&step.report, step.year, &step.out) {
+            let briefing = match kind.as_str() {
+                "briefing" => true,
+                "quarterly" => false,
+                other => {
                     return Err(Error::Usage(format!(
-                        "step {}: report is `briefing`, or `quarterly` with `quarter`",
+                        "`{}`, step {}: report `{other}` is `briefing` or `quarterly`",
+                        path.display(),
                         i + 1
                     )))
                 }
             };
-            let lang = if step.lang.as_deref() == Some("en") {
-                crate::report::Lang::En
-            } else {
-                crate::report::Lang::Zh
+            let lang = match step.lang.as_deref() {
+                Some("en") => crate::report::Lang::En,
+                None | Some("zh") => crate::report::Lang::Zh,
+                Some(other) => {
+                    return Err(Error::Usage(format!(
+                        "`{}`, step {}: lang `{other}` is `zh` or `en`",
+                        path.display(),
+                        i + 1
+                    )))
+                }
             };
-            let session = sql::session(wh, None).await?;
-            crate::report::write(&session, scope, lang, out).await?;
-            println!("\n== {}. report {title}→ {}", i + 1, out.display());
+            let req = ops::ReportRequest {
+                briefing,
+                year,
+                quarter: step.quarter,
+                as_of: None,
+                lang,
+                out: dir.clone(),
+            };
+            ops::report(wh, &req)
+                .await
+                .map_err(|e| Error::Usage(format!("`{}`, step {}: {e}", path.display(), i + 1)))?;
+            writeln!(out, "\n== {}. report {title}→ {}", i + 1, dir.display())?;
         }
     }
     Ok(())
 }
 
-async fn ingest_step(wh: &Warehouse, patterns: &[String]) -> Result<()> {
+async fn ingest_step(wh: &Warehouse, patterns: &[String], out: &mut dyn Write) -> Result<()> {
     let mut failed = Vec::new();
     for pattern in patterns {
         let mut files: Vec<PathBuf> = glob::glob(pattern)
@@ -122,18 +157,24 @@ async fn ingest_step(wh: &Warehouse, patterns: &[String]) -> Result<()> {
                 "`{pattern}` matches no file (paths are relative to the working directory)"
             )));
         }
-        for f in files {
-            match ingest_file(wh, &f, &Options::default(), &|_| {}).await {
-                Ok(Outcome::AlreadyIngested { .. }) => println!("  {}: already ingested", f.display()),
-                Ok(Outcome::Loaded { parsed, version, .. }) => println!(
-                    "  {}: {} loaded, {} rejected → warehouse version {version}",
-                    f.display(),
+        let req = ops::IngestRequest {
+            files,
+            options: Options::default(),
+            wait: crate::warehouse::DEFAULT_WAIT,
+        };
+        for r in ops::ingest(wh, &req, &ops::Quiet).await? {
+            let f = r.path.display();
+            match r.outcome {
+                Ok(Outcome::AlreadyIngested { .. }) => writeln!(out, "  {f}: already ingested")?,
+                Ok(Outcome::Loaded { parsed, version, .. }) => writeln!(
+                    out,
+                    "  {f}: {} loaded, {} rejected → warehouse version {version}",
                     parsed.loaded(),
                     parsed.rejected()
-                ),
+                )?,
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    failed.push(f.display().to_string());
+                    writeln!(out, "  {f}: not loaded: {e}")?;
+                    failed.push(f.to_string());
                 }
             }
         }
@@ -183,5 +224,5 @@ pub async fn export(ctx: &datafusion::prelude::SessionContext, q: &str, to: &Pat
             )))
         }
     };
-    sql::print::write_batches(&schema, &batches, format, Some(to))
+    write_file(&schema, &batches, format, to)
 }

@@ -7,13 +7,14 @@ use std::collections::HashSet;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 
+use datafusion::prelude::SessionContext;
+
 use super::kind::Context;
 use super::workbook::Workbook;
 use super::{prepare, read_rows, rejects_batch, Options, Parsed};
 use crate::error::{Error, Result};
-use crate::sql;
-use crate::warehouse::schema::{ASSESSMENTS, REJECTS};
-use crate::warehouse::{LogRow, TableWrite, Warehouse};
+use crate::warehouse::schema::{ASSESSMENTS, PLAN_ITEMS, REJECTS};
+use crate::warehouse::{LogRow, Snapshot, TableWrite, Warehouse, Writer};
 
 /// What ingesting one file did.
 pub enum Outcome {
@@ -29,32 +30,50 @@ pub enum Outcome {
 
 /// Ingests one file as one commit; the same bytes again are a no-op.
 ///
-/// Kinds that only append (plans) stream their rows into new data files while the sheet
-/// is read, so memory stays bounded; kinds with a key collect theirs for one MERGE. The
-/// rows, the rejects and the `ingest_log` entry are committed together, or not at all.
+/// Everything decided from the warehouse (is the file new, the next revision, the
+/// lookups) is read from the writer's snapshot, under its lock. Kinds that only append
+/// (plans) stream their rows into new data files while the sheet is read, so memory stays
+/// bounded; kinds with a key collect theirs for one MERGE. The rows, the rejects and the
+/// `ingest_log` entry are committed together, or not at all.
 pub async fn ingest_file(
-    wh: &Warehouse,
+    writer: &mut Writer,
     path: &Path,
     opts: &Options,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Outcome> {
     let started = std::time::Instant::now();
     let step = |what: &str| tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
+    let wh = writer.warehouse().clone();
+    let snapshot = writer.snapshot().clone();
     let mut wb = Workbook::open(path)?;
     step("opened");
-    if let Some(earlier) = wh.already_ingested(&wb.sha256).await? {
+    if let Some(earlier) = wh.already_ingested(&snapshot, &wb.sha256).await? {
         return Ok(Outcome::AlreadyIngested { earlier });
     }
-    let mut ctx = lookups(wh).await?;
+    let mut ctx = lookups(&wh, &snapshot).await?;
     let prepared = tokio::task::block_in_place(|| prepare(&mut wb, opts))?;
     let kind = prepared.kind;
     // (revision, whether it becomes the year's current plan)
     let mut revision = None;
     if kind.name() == "plan" {
-        let year = prepared.year.expect("plans always have a year");
-        let loaded = wh.plan_revisions(year).await? as i32;
-        let next = opts.revision.unwrap_or(loaded + 1);
-        revision = Some((next, next >= loaded));
+        let Some(year) = prepared.year else {
+            return Err(Error::Usage(format!("{}: a plan needs a year; pass --year", wb.name)));
+        };
+        let loaded = wh.plan_revisions(&snapshot, year).await?;
+        let newest = loaded.iter().copied().max().unwrap_or(0);
+        let next = match opts.revision {
+            Some(r) if loaded.contains(&r) => {
+                return Err(Error::Usage(format!(
+                    "{}: revision {r} of the {year} plan is already loaded; leave --revision out for the next one ({})",
+                    wb.name,
+                    newest + 1
+                )))
+            }
+            Some(r) if r < 1 => return Err(Error::Usage(format!("{}: --revision is 1 or more, not {r}", wb.name))),
+            Some(r) => r,
+            None => newest + 1,
+        };
+        revision = Some((next, next >= newest));
         ctx.revision = Some(next);
     }
     step("looked up plans and assessments, numbered the revision");
@@ -64,7 +83,7 @@ pub async fn ingest_file(
     let mut listed: HashSet<String> = HashSet::new();
     let mut note_systems = |b: &RecordBatch| -> Result<()> {
         if kind.name() == "plan" {
-            let ids = crate::sql::exec::strings(b.column(b.schema().index_of("system_id")?))?;
+            let ids = strings(b.column(b.schema().index_of("system_id")?))?;
             listed.extend(
                 ids.iter()
                     .flatten()
@@ -76,7 +95,7 @@ pub async fn ingest_file(
     };
     let handle = tokio::runtime::Handle::current();
     let (parsed, rows) = if kind.key().is_empty() {
-        let mut staged = wh.stage(kind.table()).await?;
+        let mut staged = writer.stage(kind.table()).await?;
         let read = tokio::task::block_in_place(|| {
             read_rows(&mut wb, &prepared, &ctx, progress, &mut |b| {
                 note_systems(&b)?;
@@ -112,7 +131,7 @@ pub async fn ingest_file(
         let rejects = rejects_batch(kind.name(), &parsed.workbook_name, &parsed.sha256, &parsed.rejects)?;
         let mut writes = vec![TableWrite::Append(&REJECTS, vec![rejects])];
         if let (Some(year), Some((_, true))) = (parsed.year, revision) {
-            writes.extend(refresh_planned(wh, year, &listed).await?);
+            writes.extend(refresh_planned(&wh, &snapshot, year, &listed).await?);
         }
         Ok::<_, Error>(writes)
     }
@@ -143,7 +162,7 @@ pub async fn ingest_file(
         rows_rejected: parsed.rejected() as i64,
         rows_skipped: parsed.skipped() as i64,
     };
-    let version = wh.commit_ingest(writes, log).await?;
+    let version = writer.commit(writes, log).await?;
     step("committed");
     Ok(Outcome::Loaded {
         parsed,
@@ -172,27 +191,49 @@ fn nothing_to_load(parsed: Parsed) -> Result<Parsed> {
     Ok(parsed)
 }
 
-/// The warehouse state mappers consult: current plans and known assessments.
-pub async fn lookups(wh: &Warehouse) -> Result<Context> {
-    let session = sql::session(wh, None).await?;
+/// A DataFusion context over just `tables` of a snapshot (no views): what the ingest
+/// path reads.
+async fn tables_at(wh: &Warehouse, snapshot: &Snapshot, tables: &[&str]) -> Result<SessionContext> {
+    let ctx = SessionContext::new();
+    wh.register(&ctx, snapshot, tables).await?;
+    Ok(ctx)
+}
+
+async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
+    Ok(ctx.sql(sql).await?.collect().await?)
+}
+
+/// A result column as plain strings, whatever string layout the scan produced.
+fn strings(col: &datafusion::arrow::array::ArrayRef) -> Result<datafusion::arrow::array::StringArray> {
+    let cast = datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Utf8)?;
+    Ok(cast.as_string::<i32>().clone())
+}
+
+/// The warehouse state mappers consult: current plans (each year's highest revision, as
+/// the `plan_items_current` view defines it) and known assessments.
+pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot) -> Result<Context> {
+    let session = tables_at(wh, snapshot, &[PLAN_ITEMS.name, ASSESSMENTS.name]).await?;
     let mut ctx = Context::default();
-    let (_, batches) = sql::exec::query(&session.ctx, "SELECT year, system_id FROM plan_items_current").await?;
+    let batches = collect(
+        &session,
+        "SELECT p.year, p.system_id FROM plan_items p \
+         JOIN (SELECT year AS y, MAX(revision) AS r FROM plan_items GROUP BY year) latest \
+         ON p.year = latest.y AND p.revision = latest.r",
+    )
+    .await?;
     for b in &batches {
         let years = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Int32)?;
         let years = years.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
-        let ids = crate::sql::exec::strings(b.column(1))?;
+        let ids = strings(b.column(1))?;
         for i in 0..b.num_rows() {
             if !years.is_null(i) && !ids.is_null(i) {
                 ctx.planned.insert((years.value(i), ids.value(i).to_string()));
             }
         }
     }
-    let (_, batches) = sql::exec::query(&session.ctx, "SELECT assessment_id, system_id FROM assessments").await?;
+    let batches = collect(&session, "SELECT assessment_id, system_id FROM assessments").await?;
     for b in &batches {
-        let (a, s) = (
-            crate::sql::exec::strings(b.column(0))?,
-            crate::sql::exec::strings(b.column(1))?,
-        );
+        let (a, s) = (strings(b.column(0))?, strings(b.column(1))?);
         for i in 0..b.num_rows() {
             if !a.is_null(i) && !s.is_null(i) {
                 ctx.assessments.insert(a.value(i).to_string(), s.value(i).to_string());
@@ -206,12 +247,16 @@ pub async fn lookups(wh: &Warehouse) -> Result<Context> {
 /// the rows whose `planned` flips, as an upsert of `assessments`.
 ///
 /// `planned`: the systems of the new plan, at least all that have assessments.
-async fn refresh_planned(wh: &Warehouse, year: i32, planned: &HashSet<String>) -> Result<Option<TableWrite>> {
+async fn refresh_planned(
+    wh: &Warehouse,
+    snapshot: &Snapshot,
+    year: i32,
+    planned: &HashSet<String>,
+) -> Result<Option<TableWrite>> {
     use datafusion::arrow::array::BooleanArray;
     use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
-    let session = sql::session(wh, None).await?;
-    let (_, batches) =
-        sql::exec::query(&session.ctx, &format!("SELECT * FROM assessments WHERE year = {year}")).await?;
+    let session = tables_at(wh, snapshot, &[ASSESSMENTS.name]).await?;
+    let batches = collect(&session, &format!("SELECT * FROM assessments WHERE year = {year}")).await?;
     let schema = ASSESSMENTS.schema();
     let mut changed = Vec::new();
     for b in batches {
@@ -223,7 +268,7 @@ async fn refresh_planned(wh: &Warehouse, year: i32, planned: &HashSet<String>) -
             .map(|(c, f)| cast(c, f.data_type()))
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let b = RecordBatch::try_new(schema.clone(), columns)?;
-        let system = crate::sql::exec::strings(b.column(schema.index_of("system_id")?))?;
+        let system = strings(b.column(schema.index_of("system_id")?))?;
         let was = b.column(schema.index_of("planned")?).as_boolean().clone();
         let now: BooleanArray = (0..b.num_rows())
             .map(|i| Some(!system.is_null(i) && planned.contains(system.value(i))))

@@ -4,7 +4,6 @@
 
 pub mod assessments;
 pub mod budgets;
-pub mod cli;
 pub mod findings;
 pub mod kind;
 pub mod load;

@@ -305,7 +305,11 @@ pub fn date_number(v: f64, is_1904: bool) -> Result<DateValue, String> {
     if (1990.0..2101.0).contains(&v) {
         let year = v.trunc() as i32;
         let frac = ((v - v.trunc()) * 100.0).round() as u32;
-        let month = if frac % 10 == 0 && frac != 10 { frac / 10 } else { frac };
+        let month = if frac.is_multiple_of(10) && frac != 10 {
+            frac / 10
+        } else {
+            frac
+        };
         return if (1..=12).contains(&month) {
             Ok(DateValue::Month { year, month })
         } else {

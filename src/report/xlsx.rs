@@ -83,9 +83,7 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet<'_>) -> std::result::Result<(),
                     }
                     DataType::Date32 => {
                         let days = col.as_primitive::<Date32Type>().value(i);
-                        let d = chrono::NaiveDate::from_num_days_from_ce_opt(
-                            days + crate::ingest::normalize::UNIX_EPOCH_CE_DAYS,
-                        );
+                        let d = Date32Type::to_naive_date_opt(days);
                         if let Some(d) = d {
                             use chrono::Datelike;
                             let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;

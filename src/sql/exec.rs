@@ -2,7 +2,6 @@
 //! The warehouse is read-only through SQL (no INSERT/UPDATE/DELETE/COPY); only `ingest`
 //! writes it. Session-local `CREATE VIEW` is allowed.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{RecordBatch, StringArray};
@@ -11,28 +10,26 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
 
-use super::print::{write_batches, OutputFormat};
 use super::{views, Session};
 use crate::error::{Error, Result};
 use crate::warehouse::schema::{self, TABLES};
 
-/// Runs every statement of `sql` and prints each result.
-pub async fn run_and_print(ctx: &SessionContext, sql: &str, format: OutputFormat, out: Option<&Path>) -> Result<()> {
+/// Runs every statement of `sql`; the result of each that has one (a statement with no
+/// columns and no rows, such as `CREATE VIEW`, gives none).
+pub async fn run_all(ctx: &SessionContext, sql: &str) -> Result<Vec<(SchemaRef, Vec<RecordBatch>)>> {
     let statements = DFParser::parse_sql(sql)?;
     if statements.is_empty() {
         return Err(Error::Usage("no SQL statement given".into()));
     }
-    let last = statements.len() - 1;
-    for (i, statement) in statements.into_iter().enumerate() {
+    let mut out = Vec::new();
+    for statement in statements {
         let (schema, batches) = run_statement(ctx, statement).await?;
-        // With --out, only the last statement's result goes to the file.
-        let target = if i == last { out } else { None };
         if schema.fields().is_empty() && batches.iter().all(|b| b.num_rows() == 0) {
             continue;
         }
-        write_batches(&schema, &batches, format, target)?;
+        out.push((schema, batches));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Runs one SQL query and returns its result.
@@ -142,9 +139,4 @@ fn type_name(t: &DataType) -> String {
         DataType::Timestamp(_, _) => "Timestamp".into(),
         other => other.to_string(),
     }
-}
-
-/// Prints a listing to stdout as a table.
-pub fn print_listing(listing: (SchemaRef, Vec<RecordBatch>), format: OutputFormat) -> Result<()> {
-    write_batches(&listing.0, &listing.1, format, None)
 }

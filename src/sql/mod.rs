@@ -3,14 +3,12 @@
 
 pub mod exec;
 pub mod print;
-pub mod repl;
 pub mod trace;
 
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::{Error, Result};
-use crate::warehouse::schema::TABLES;
-use crate::warehouse::{AsOf, Warehouse};
+use crate::warehouse::{AsOf, Snapshot, Warehouse};
 
 include!(concat!(env!("OUT_DIR"), "/views.rs"));
 
@@ -61,40 +59,44 @@ pub fn views() -> impl Iterator<Item = ViewFile> {
     VIEW_FILES.iter().map(|(name, sql)| ViewFile { name, sql })
 }
 
-/// An open SQL session and the warehouse version it reads.
+/// An open SQL session and the warehouse snapshot it reads.
 pub struct Session {
     pub ctx: SessionContext,
+    /// The warehouse version every table of the session is read at.
     pub warehouse_version: i64,
+    pub snapshot: Snapshot,
 }
 
-/// Opens a session over the warehouse, at `as_of` when given.
+/// Opens a session over the newest snapshot of the warehouse, or the one `as_of` names.
 pub async fn session(wh: &Warehouse, as_of: Option<&AsOf>) -> Result<Session> {
-    let config = SessionConfig::new()
+    let snapshot = wh.snapshot(as_of).await?;
+    session_at(wh, snapshot).await
+}
+
+/// DataFusion's settings for ceping: partitions from the machine's cores
+/// (`CEPING_TARGET_PARTITIONS` overrides), the data dictionary's catalog names.
+pub fn config() -> SessionConfig {
+    let partitions = std::env::var("CEPING_TARGET_PARTITIONS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    SessionConfig::new()
         .with_information_schema(true)
-        .with_target_partitions(2)
-        .with_default_catalog_and_schema("ceping", "public");
-    let ctx = SessionContext::new_with_config(config);
-    let warehouse_version = match as_of {
-        Some(a) => wh.resolve_version(a).await?,
-        None => wh.version().await?,
-    };
-    let versions = match as_of {
-        Some(_) => Some(wh.table_versions_at(warehouse_version).await?),
-        None => None,
-    };
-    for def in TABLES {
-        let table = match &versions {
-            Some(v) => wh.table_at(def.name, v.get(def.name).copied().unwrap_or(0)).await?,
-            None => wh.table(def.name).await?,
-        };
-        table
-            .update_datafusion_session(&ctx.state())
-            .map_err(|e| Error::delta(def.name, e))?;
-        let provider = table.table_provider().await?;
-        ctx.register_table(def.name, provider)?;
-    }
+        .with_target_partitions(partitions)
+        .with_default_catalog_and_schema("ceping", "public")
+}
+
+/// Opens a session reading every table at the versions `snapshot` records.
+pub async fn session_at(wh: &Warehouse, snapshot: Snapshot) -> Result<Session> {
+    let ctx = SessionContext::new_with_config(config());
+    wh.register(&ctx, &snapshot, &[]).await?;
     register_views(&ctx).await?;
-    Ok(Session { ctx, warehouse_version })
+    Ok(Session {
+        ctx,
+        warehouse_version: snapshot.version,
+        snapshot,
+    })
 }
 
 /// Registers every view file. Views may use one another; a view whose dependencies are not
@@ -211,7 +213,7 @@ fn const_date(
             _,
         ) => chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok(),
         Expr::Literal(ScalarValue::Date32(Some(days)), _) => {
-            chrono::NaiveDate::from_num_days_from_ce_opt(days + crate::ingest::normalize::UNIX_EPOCH_CE_DAYS)
+            datafusion::arrow::datatypes::Date32Type::to_naive_date_opt(days)
         }
         Expr::Literal(ScalarValue::Date64(Some(ms)), _) => {
             chrono::DateTime::from_timestamp_millis(ms).map(|t| t.date_naive())

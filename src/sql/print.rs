@@ -23,43 +23,38 @@ pub enum OutputFormat {
     Parquet,
 }
 
-/// Writes `batches` in `format` to `out` (stdout when `None`; required for Parquet).
+/// Writes `batches` in `format` to a stream (Parquet needs a file: [`write_file`]).
 pub fn write_batches(
     schema: &SchemaRef,
     batches: &[RecordBatch],
     format: OutputFormat,
-    out: Option<&Path>,
+    out: &mut dyn Write,
 ) -> Result<()> {
-    match (format, out) {
-        (OutputFormat::Parquet, None) => Err(Error::Usage("--format parquet needs --out FILE".into())),
-        (OutputFormat::Parquet, Some(path)) => {
-            let file = fs_err::File::create(path)?;
-            let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None)
-                .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
-            for b in batches {
-                writer
-                    .write(b)
-                    .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
-            }
-            writer
-                .close()
-                .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
-            Ok(())
-        }
-        (_, Some(path)) => {
-            let mut file = std::io::BufWriter::new(fs_err::File::create(path)?);
-            write_text(schema, batches, format, &mut file)?;
-            file.flush()?;
-            Ok(())
-        }
-        (_, None) => {
-            let stdout = std::io::stdout();
-            let mut lock = stdout.lock();
-            write_text(schema, batches, format, &mut lock)?;
-            lock.flush()?;
-            Ok(())
-        }
+    if format == OutputFormat::Parquet {
+        return Err(Error::Usage("--format parquet needs --out FILE".into()));
     }
+    write_text(schema, batches, format, out)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes `batches` in `format` to a file.
+pub fn write_file(schema: &SchemaRef, batches: &[RecordBatch], format: OutputFormat, path: &Path) -> Result<()> {
+    if format == OutputFormat::Parquet {
+        let file = fs_err::File::create(path)?;
+        let fail =
+            |e: datafusion::parquet::errors::ParquetError| Error::Usage(format!("writing `{}`: {e}", path.display()));
+        let mut writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, schema.clone(), None).map_err(fail)?;
+        for b in batches {
+            writer.write(b).map_err(fail)?;
+        }
+        writer.close().map_err(fail)?;
+        return Ok(());
+    }
+    let mut file = std::io::BufWriter::new(fs_err::File::create(path)?);
+    write_text(schema, batches, format, &mut file)?;
+    file.flush()?;
+    Ok(())
 }
 
 fn write_text(schema: &SchemaRef, batches: &[RecordBatch], format: OutputFormat, out: &mut dyn Write) -> Result<()> {

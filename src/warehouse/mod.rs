@@ -2,11 +2,19 @@
 //!
 //! Owns opening and creating the directory, reading tables at a warehouse version, and
 //! committing. Only this module writes Delta. The *warehouse version* is the Delta version
-//! of `ingest_log`: every ingest appends its data tables first and its `ingest_log` row
-//! last, and that row records the Delta version of every table, so `--as-of` can put
-//! every table back to the same moment.
+//! of `ingest_log`, the one commit point: every ingest commits its data tables first and
+//! its `ingest_log` row last, and that row records the Delta version of every table.
+//! Every read goes through a [`Snapshot`] (the tables at the versions one log row
+//! records), so data committed to a table but not recorded is invisible; the next
+//! [`Writer`] puts such tables back ([`writer`]), `ceping check` verifies it ([`check`]).
 
+pub mod check;
 pub mod schema;
+mod snapshot;
+mod writer;
+
+pub use snapshot::Snapshot;
+pub use writer::{LogRow, Recovery, Staged, TableWrite, Writer, DEFAULT_WAIT};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +28,7 @@ use deltalake::DeltaTable;
 use url::Url;
 
 use crate::error::{Error, Result};
-use schema::{TableDef, INGEST_LOG, TABLES};
+use schema::{INGEST_LOG, TABLES};
 
 /// The file that marks a directory as a ceping warehouse.
 pub const MARKER: &str = "_ceping_warehouse.json";
@@ -148,160 +156,22 @@ impl Warehouse {
             .map_err(|e| Error::delta(name, e))
     }
 
-    /// The current warehouse version (Delta version of `ingest_log`).
+    /// The newest warehouse version: the Delta version of `ingest_log`, the one commit
+    /// point. Data a table holds beyond what this version records is not part of it.
     pub async fn version(&self) -> Result<i64> {
-        let log = self.table(INGEST_LOG.name).await?;
-        Ok(log.version().map_or(0, |v| v as i64))
-    }
-
-    /// Resolves an `--as-of` to the warehouse version it names.
-    pub async fn resolve_version(&self, as_of: &AsOf) -> Result<i64> {
-        let current = self.version().await?;
-        match as_of {
-            AsOf::Version(v) if *v > current => Err(Error::Usage(format!(
-                "warehouse version {v} does not exist yet; the latest is {current}"
-            ))),
-            AsOf::Version(v) => Ok(*v),
-            AsOf::Time(t) => {
-                // The times `ceping history` shows: each version's `loaded_at`.
-                let micros = t.timestamp_micros();
-                let rows = self
-                    .query_log(&format!(
-                        "SELECT CAST(COALESCE(MAX(warehouse_version), 0) AS BIGINT) FROM log \
-                         WHERE CAST(loaded_at AS BIGINT) <= {micros}"
-                    ))
-                    .await?;
-                Ok(rows[0].column(0).as_primitive::<Int64Type>().value(0))
-            }
-        }
-    }
-
-    /// The Delta version of every table at a warehouse version.
-    pub async fn table_versions_at(&self, warehouse_version: i64) -> Result<TableVersions> {
-        let log = self.table_at(INGEST_LOG.name, warehouse_version).await?;
-        let mut versions: TableVersions = TABLES.iter().map(|t| (t.name.to_string(), 0)).collect();
-        let ctx = datafusion::prelude::SessionContext::new();
-        log.update_datafusion_session(&ctx.state())
-            .map_err(|e| Error::delta(INGEST_LOG.name, e))?;
-        ctx.register_table("log", log.table_provider().await?)?;
-        let batches = ctx
-            .sql("SELECT table_versions FROM log ORDER BY warehouse_version DESC LIMIT 1")
-            .await?
-            .collect()
-            .await?;
-        if let Some(json) = batches.iter().find(|b| b.num_rows() > 0).map(|b| {
-            crate::sql::exec::strings(b.column(0))
-                .map(|a| a.value(0).to_string())
-                .unwrap_or_default()
-        }) {
-            let recorded: TableVersions = serde_json::from_str(&json)
-                .map_err(|e| Error::Usage(format!("ingest_log.table_versions is not valid JSON: {e}")))?;
-            versions.extend(recorded);
-        }
-        versions.insert(INGEST_LOG.name.to_string(), warehouse_version);
-        Ok(versions)
-    }
-
-    /// Writes one ingest as one logical commit: the data tables first, `ingest_log` last
-    /// (with the resulting table versions). If any write fails, the tables already written
-    /// are restored to their previous versions, so the warehouse reads as before.
-    pub async fn commit_ingest(&self, writes: Vec<TableWrite>, log_row: LogRow) -> Result<i64> {
-        // Staged files the commit may not get to: removed if it fails before adding them.
-        let staged: Vec<(&'static TableDef, Vec<String>)> = writes
-            .iter()
-            .filter_map(|w| match w {
-                TableWrite::Files(def, adds) => Some((*def, adds.iter().map(|a| a.path.clone()).collect())),
-                _ => None,
-            })
-            .collect();
-        let mut before: Vec<(&'static TableDef, i64)> = Vec::new();
-        let result = match WriterLock::take(&self.root) {
-            Ok(_lock) => self.commit_inner(writes, log_row, &mut before).await,
-            Err(e) => Err(e),
-        };
-        if result.is_err() {
-            for (def, paths) in &staged {
-                if !before.iter().any(|(d, _)| d.name == def.name) {
-                    self.remove_files(def, paths).await;
-                }
-            }
-            for (def, version) in before {
-                tracing::warn!(table = def.name, version, "rolling back a partial ingest");
-                if let Ok(t) = self.table(def.name).await {
-                    let _ = t.restore().with_version_to_restore(version as u64).await;
-                }
-            }
-        }
-        result
-    }
-
-    async fn commit_inner(
-        &self,
-        writes: Vec<TableWrite>,
-        log_row: LogRow,
-        before: &mut Vec<(&'static TableDef, i64)>,
-    ) -> Result<i64> {
-        let warehouse_version = self.version().await?;
-        let mut versions = self.table_versions_at(warehouse_version).await?;
-        for write in writes {
-            let def = write.table();
-            if write.is_empty() {
-                continue;
-            }
-            let table = self.table(def.name).await?;
-            before.push((def, table.version().map_or(0, |v| v as i64)));
-            let table = match write {
-                TableWrite::Append(_, batches) => table
-                    .write(batches)
-                    .with_save_mode(SaveMode::Append)
-                    .await
-                    .map_err(|e| Error::delta(def.name, e))?,
-                TableWrite::Files(_, adds) => add_files(table, def, adds).await?,
-                TableWrite::Upsert { batch, keys, .. } => upsert(table, def, batch, keys).await?,
-            };
-            versions.insert(def.name.to_string(), table.version().map_or(0, |v| v as i64));
-        }
-        let new_version = warehouse_version + 1;
-        versions.insert(INGEST_LOG.name.to_string(), new_version);
-        let batch = log_row.to_batch(new_version, &versions)?;
-        self.table(INGEST_LOG.name)
-            .await?
-            .write(vec![batch])
-            .with_save_mode(SaveMode::Append)
+        let log = DeltaTable::try_from_url(self.table_url(INGEST_LOG.name)?)
             .await
             .map_err(|e| Error::delta(INGEST_LOG.name, e))?;
-        Ok(new_version)
+        let v = log
+            .get_latest_version()
+            .await
+            .map_err(|e| Error::delta(INGEST_LOG.name, e))?;
+        Ok(v as i64)
     }
 
-    /// Whether these bytes were ingested before: the earlier log entry's file name.
-    pub async fn already_ingested(&self, sha256: &str) -> Result<Option<String>> {
-        let rows = self
-            .query_log(&format!(
-                "SELECT file_name FROM log WHERE source_sha256 = '{}' LIMIT 1",
-                sha256.replace('\'', "")
-            ))
-            .await?;
-        Ok(rows.iter().find(|b| b.num_rows() > 0).map(|b| {
-            crate::sql::exec::strings(b.column(0))
-                .map(|a| a.value(0).to_string())
-                .unwrap_or_default()
-        }))
-    }
-
-    /// The number of plan revisions of a year already loaded.
-    pub async fn plan_revisions(&self, year: i32) -> Result<i64> {
-        let rows = self
-            .query_log(&format!(
-                "SELECT COALESCE(MAX(revision), 0) FROM log WHERE kind = 'plan' AND year = {year}"
-            ))
-            .await?;
-        let col = rows[0].column(0);
-        let col = datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Int64)?;
-        Ok(col.as_primitive::<Int64Type>().value(0))
-    }
-
-    async fn query_log(&self, sql: &str) -> Result<Vec<RecordBatch>> {
-        let log = self.table(INGEST_LOG.name).await?;
+    /// Runs `sql` over `ingest_log` (registered as `log`) at a warehouse version.
+    pub(crate) async fn query_log(&self, version: i64, sql: &str) -> Result<Vec<RecordBatch>> {
+        let log = self.table_at(INGEST_LOG.name, version).await?;
         let ctx = datafusion::prelude::SessionContext::new();
         log.update_datafusion_session(&ctx.state())
             .map_err(|e| Error::delta(INGEST_LOG.name, e))?;
@@ -314,234 +184,22 @@ impl Warehouse {
     }
 }
 
-/// One writer at a time: the warehouse version is read, then written, so two concurrent
-/// ingests would both claim the next version. The lock file is removed when dropped.
-struct WriterLock(PathBuf);
-
-impl WriterLock {
-    const NAME: &'static str = "_ceping_writer.lock";
-
-    fn take(root: &Path) -> Result<Self> {
-        let path = root.join(Self::NAME);
-        match fs_err::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(_) => Ok(WriterLock(path)),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(Error::Usage(format!(
-                "another ingest is writing to this warehouse (`{}` exists); wait for it, or delete the file if no ceping is running",
-                path.display()
-            ))),
-            Err(e) => Err(e.into()),
-        }
-    }
-}
-
-impl Drop for WriterLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// New rows of one table streamed into data files as they are read: memory stays
-/// bounded however long the sheet. The files are invisible until `commit_ingest`
-/// commits them ([`TableWrite::Files`]); [`Staged::discard`] removes them.
-pub struct Staged {
-    def: &'static TableDef,
-    table: DeltaTable,
-    writer: deltalake::writer::RecordBatchWriter,
-}
-
-impl Warehouse {
-    pub async fn stage(&self, def: &'static TableDef) -> Result<Staged> {
-        let table = self.table(def.name).await?;
-        let writer = deltalake::writer::RecordBatchWriter::for_table(&table).map_err(|e| Error::delta(def.name, e))?;
-        Ok(Staged { def, table, writer })
-    }
-}
-
-impl Staged {
-    pub async fn write(&mut self, batch: RecordBatch) -> Result<()> {
-        use deltalake::writer::DeltaWriter;
-        self.writer
-            .write(batch)
-            .await
-            .map_err(|e| Error::delta(self.def.name, e))
-    }
-
-    /// Closes the files: the write to commit.
-    pub async fn finish(mut self) -> Result<TableWrite> {
-        use deltalake::writer::DeltaWriter;
-        let adds = self.writer.flush().await.map_err(|e| Error::delta(self.def.name, e))?;
-        Ok(TableWrite::Files(self.def, adds))
-    }
-
-    /// Removes what was written (a failed ingest leaves no files behind).
-    pub async fn discard(mut self) {
-        use deltalake::writer::DeltaWriter;
-        if let Ok(adds) = self.writer.flush().await {
-            let paths: Vec<String> = adds.into_iter().map(|a| a.path).collect();
-            remove_files(&self.table, self.def, &paths).await;
-        }
-    }
-}
-
-impl Warehouse {
-    /// Deletes data files no commit refers to.
-    async fn remove_files(&self, def: &'static TableDef, paths: &[String]) {
-        if let Ok(table) = self.table(def.name).await {
-            remove_files(&table, def, paths).await;
-        }
-    }
-}
-
-async fn remove_files(table: &DeltaTable, def: &'static TableDef, paths: &[String]) {
-    use futures::{StreamExt, TryStreamExt};
-    let paths: Vec<_> = paths.iter().map(|p| Ok(deltalake::Path::from(p.as_str()))).collect();
-    let removed: std::result::Result<Vec<_>, _> = table
-        .object_store()
-        .delete_stream(futures::stream::iter(paths).boxed())
-        .try_collect()
-        .await;
-    if let Err(e) = removed {
-        tracing::warn!(table = def.name, "could not remove uncommitted data files: {e}");
-    }
-}
-
-/// One table's part of an ingest commit.
-pub enum TableWrite {
-    /// New rows.
-    Append(&'static TableDef, Vec<RecordBatch>),
-    /// Data files already written by [`Staged`], added in the commit.
-    Files(&'static TableDef, Vec<deltalake::kernel::Add>),
-    /// Rows that replace the rows with the same key, or are added (Delta MERGE).
-    Upsert {
-        table: &'static TableDef,
-        batch: RecordBatch,
-        keys: &'static [&'static str],
-    },
-}
-
-impl TableWrite {
-    fn table(&self) -> &'static TableDef {
-        match self {
-            TableWrite::Append(t, _) | TableWrite::Files(t, _) | TableWrite::Upsert { table: t, .. } => t,
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        match self {
-            TableWrite::Append(_, batches) => batches.iter().all(|b| b.num_rows() == 0),
-            TableWrite::Files(_, adds) => adds.is_empty(),
-            TableWrite::Upsert { batch, .. } => batch.num_rows() == 0,
-        }
-    }
-}
-
-/// Commits data files written by [`Staged`] as one append.
-async fn add_files(
-    mut table: DeltaTable,
-    def: &'static TableDef,
-    adds: Vec<deltalake::kernel::Add>,
-) -> Result<DeltaTable> {
-    use deltalake::kernel::transaction::CommitBuilder;
-    use deltalake::kernel::Action;
-    use deltalake::protocol::DeltaOperation;
-    let operation = DeltaOperation::Write {
-        mode: SaveMode::Append,
-        partition_by: None,
-        predicate: None,
+/// The first value of a one-column string result, if any row came back.
+pub(crate) fn first_string(batches: &[RecordBatch]) -> Result<Option<String>> {
+    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(None);
     };
-    let snapshot = table.snapshot().map_err(|e| Error::delta(def.name, e))?;
-    let finalized = CommitBuilder::default()
-        .with_actions(adds.into_iter().map(Action::Add).collect())
-        .build(Some(snapshot), table.log_store(), operation)
-        .await
-        .map_err(|e| Error::delta(def.name, e))?;
-    table
-        .load_version(finalized.version())
-        .await
-        .map_err(|e| Error::delta(def.name, e))?;
-    Ok(table)
+    let col = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Utf8)?;
+    let col = col.as_string::<i32>();
+    Ok((!col.is_null(0)).then(|| col.value(0).to_string()))
 }
 
-/// MERGE `batch` into `table` on `keys`: matched rows take every column of the new row
-/// (lineage included, so they point at the newer file), unmatched rows are inserted.
-async fn upsert(
-    table: DeltaTable,
-    def: &'static TableDef,
-    batch: RecordBatch,
-    keys: &'static [&'static str],
-) -> Result<DeltaTable> {
-    let ctx = datafusion::prelude::SessionContext::new();
-    let source = ctx.read_batch(batch)?;
-    let on = keys
-        .iter()
-        .map(|k| format!("t.{k} = s.{k}"))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    let columns: Vec<&'static str> = def.all_columns().map(|c| c.name).collect();
-    let (table, metrics) = table
-        .merge(source, on)
-        .with_source_alias("s")
-        .with_target_alias("t")
-        .when_matched_update(|mut u| {
-            for c in &columns {
-                u = u.update(*c, format!("s.{c}"));
-            }
-            u
-        })
-        .and_then(|m| {
-            m.when_not_matched_insert(|mut i| {
-                for c in &columns {
-                    i = i.set(*c, format!("s.{c}"));
-                }
-                i
-            })
-        })
-        .map_err(|e| Error::delta(def.name, e))?
-        .await
-        .map_err(|e| Error::delta(def.name, e))?;
-    tracing::info!(
-        table = def.name,
-        updated = metrics.num_target_rows_updated,
-        inserted = metrics.num_target_rows_inserted,
-        "merged"
-    );
-    Ok(table)
-}
-
-/// What an ingest records about its file.
-#[derive(Debug, Clone)]
-pub struct LogRow {
-    pub file_name: String,
-    pub sha256: String,
-    pub kind: String,
-    pub year: Option<i32>,
-    pub revision: Option<i32>,
-    pub rows_loaded: i64,
-    pub rows_rejected: i64,
-    pub rows_skipped: i64,
-}
-
-impl LogRow {
-    fn to_batch(&self, warehouse_version: i64, versions: &TableVersions) -> Result<RecordBatch> {
-        use datafusion::arrow::array::{Int32Array, Int64Array, StringArray, TimestampMicrosecondArray};
-        use std::sync::Arc;
-        let json = serde_json::to_string(versions).expect("a map of strings to integers serialises");
-        let now = Utc::now().timestamp_micros();
-        Ok(RecordBatch::try_new(
-            INGEST_LOG.schema(),
-            vec![
-                Arc::new(StringArray::from(vec![self.file_name.clone()])),
-                Arc::new(StringArray::from(vec![self.sha256.clone()])),
-                Arc::new(StringArray::from(vec![self.kind.clone()])),
-                Arc::new(Int32Array::from(vec![self.year])),
-                Arc::new(Int32Array::from(vec![self.revision])),
-                Arc::new(Int64Array::from(vec![self.rows_loaded])),
-                Arc::new(Int64Array::from(vec![self.rows_rejected])),
-                Arc::new(Int64Array::from(vec![self.rows_skipped])),
-                Arc::new(TimestampMicrosecondArray::from(vec![now]).with_timezone("UTC")),
-                Arc::new(Int64Array::from(vec![warehouse_version])),
-                Arc::new(StringArray::from(vec![json])),
-            ],
-        )?)
-    }
+/// The first value of a one-column integer result (0 when there is none).
+pub(crate) fn first_i64(batches: &[RecordBatch]) -> Result<i64> {
+    let Some(b) = batches.iter().find(|b| b.num_rows() > 0) else {
+        return Ok(0);
+    };
+    let col = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Int64)?;
+    let col = col.as_primitive::<Int64Type>();
+    Ok(if col.is_null(0) { 0 } else { col.value(0) })
 }

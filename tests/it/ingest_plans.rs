@@ -470,25 +470,6 @@ fn rejects_export_a_fix_list_and_the_corrected_file_loads() {
     );
 }
 
-#[test]
-fn a_second_writer_is_refused_while_one_holds_the_lock() {
-    let wh = TestWarehouse::new();
-    wh.run(&["init"]);
-    std::fs::write(wh.path().join("_ceping_writer.lock"), "").unwrap();
-    let (code, err) = wh.fail(&["ingest", fixture("plan_2022.ods").to_str().unwrap()]);
-    assert_eq!(code, 1);
-    assert!(err.contains("another ingest is writing to this warehouse"), "{err}");
-    // The rows were already written as files; the refused commit removed them.
-    assert_eq!(data_files(&wh, "plan_items"), Vec::<String>::new());
-    std::fs::remove_file(wh.path().join("_ceping_writer.lock")).unwrap();
-    wh.ingest(&[&fixture("plan_2022.ods")]);
-    assert!(
-        !wh.path().join("_ceping_writer.lock").exists(),
-        "released after the commit"
-    );
-    assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "1");
-}
-
 /// A sheet that breaks part-way (its rows were already being written as data files):
 /// a clear error naming the file and sheet, nothing committed and no data file left.
 #[test]

@@ -3,8 +3,10 @@
 
 mod cli;
 mod common;
+mod consistency;
 mod ingest_plans;
 mod ingest_results;
 mod metrics;
 mod reports;
 mod schema;
+mod tidy;

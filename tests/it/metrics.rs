@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{sample, small, TestWarehouse};
+use crate::common::{parse_csv, sample, small, TestWarehouse};
 
 #[test]
 fn the_sample_reproduces_the_briefing_figures() {
@@ -253,4 +253,47 @@ fn as_of_reproduces_old_figures_after_later_ingests() {
         "SELECT * FROM rectification_progress ORDER BY quarter",
     ]);
     assert_eq!(then, before);
+}
+
+/// Every view, helper views included, traces to source rows of the sample workbooks.
+#[test]
+fn every_view_traces_to_rows_of_the_sample_workbooks() {
+    let wh = sample();
+    let files: Vec<String> = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    for view in [
+        "plan_items_current",
+        "assessments_enriched",
+        "plans_behind",
+        "rectification_status",
+        "rectification_by_system",
+        "findings_unmatched",
+        "plan_coverage",
+        "execution_by_quarter",
+        "rectification_progress",
+        "spending",
+        "letters_due",
+        "cycle_status",
+    ] {
+        let out = wh.run(&["trace", view, "--date", "2019-07-01", "--format", "csv"]);
+        let rows = parse_csv(&out);
+        let header = &rows[0];
+        let at = header
+            .iter()
+            .position(|h| h == "source_file")
+            .expect("a source_file column");
+        let row_at = header
+            .iter()
+            .position(|h| h == "source_row")
+            .expect("a source_row column");
+        if view != "findings_unmatched" {
+            assert!(rows.len() > 1, "{view}: some source rows");
+        }
+        for r in &rows[1..] {
+            assert!(files.contains(&r[at]), "{view}: {} is a sample workbook", r[at]);
+            assert!(r[row_at].parse::<u32>().unwrap() >= 1, "{view}: {r:?}");
+        }
+    }
 }

@@ -4,10 +4,21 @@
 
 use std::io::BufRead;
 
-use super::exec::{describe, list_tables, print_listing, run_and_print};
-use super::print::OutputFormat;
-use super::Session;
 use crate::error::Result;
+use crate::sql::exec::{describe, list_tables};
+use crate::sql::print::{write_batches, OutputFormat};
+use crate::sql::Session;
+
+fn print_listing(listing: crate::ops::Rows, format: OutputFormat) -> Result<()> {
+    write_batches(&listing.0, &listing.1, format, &mut std::io::stdout().lock())
+}
+
+async fn run_and_print(ctx: &datafusion::prelude::SessionContext, sql: &str, format: OutputFormat) -> Result<()> {
+    for (schema, batches) in crate::sql::exec::run_all(ctx, sql).await? {
+        write_batches(&schema, &batches, format, &mut std::io::stdout().lock())?;
+    }
+    Ok(())
+}
 
 const HELP: &str = "\\d         list tables and views
 \\d NAME    describe a table or view (columns, types, Chinese labels)
@@ -111,11 +122,11 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
             if let Some(ed) = editor.as_mut() {
                 let _ = ed.add_history_entry(sql.trim());
             }
-            ok = report(run_and_print(&session.ctx, &sql, format, None).await);
+            ok = report(run_and_print(&session.ctx, &sql, format).await);
         }
     }
     if !buffer.trim().is_empty() {
-        ok = report(run_and_print(&session.ctx, &buffer, format, None).await);
+        ok = report(run_and_print(&session.ctx, &buffer, format).await);
     }
     if let (Some(ed), Some(h)) = (editor.as_mut(), history.as_ref()) {
         let _ = ed.save_history(h);

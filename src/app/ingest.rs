@@ -1,0 +1,249 @@
+//! Rendering of `ingest`, `inspect` and `rejects`: progress, summaries, fix-list export.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::IngestArgs;
+use crate::ingest::load::Outcome;
+use crate::ingest::{Options, Parsed, SheetReport};
+use crate::ops;
+use crate::sql::print::{write_batches, OutputFormat};
+use crate::warehouse::Warehouse;
+
+/// A spinner per file on a terminal; nothing when stderr is piped.
+struct Bar(Mutex<Option<ProgressBar>>);
+
+impl ops::Progress for Bar {
+    fn file(&self, path: &Path) {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let pb = ProgressBar::with_draw_target(None, target);
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg}: {human_pos} rows read ({per_sec})") {
+            pb.set_style(style);
+        }
+        pb.set_message(path.display().to_string());
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(pb);
+        }
+    }
+    fn rows(&self, n: u64) {
+        if let Ok(slot) = self.0.lock() {
+            if let Some(pb) = slot.as_ref() {
+                pb.set_position(n);
+            }
+        }
+    }
+    fn done(&self) {
+        if let Ok(mut slot) = self.0.lock() {
+            if let Some(pb) = slot.take() {
+                pb.finish_and_clear();
+            }
+        }
+    }
+}
+
+pub async fn ingest(wh: &Warehouse, args: IngestArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let req = ops::IngestRequest {
+        files: args.files,
+        options: Options {
+            kind: args.kind,
+            year: args.year,
+            revision: args.revision,
+        },
+        wait: std::time::Duration::from_secs_f64(args.wait.max(0.0)),
+    };
+    let mut failed = 0;
+    for r in ops::ingest(wh, &req, &Bar(Mutex::new(None))).await? {
+        let shown = r.path.display().to_string();
+        match r.outcome {
+            Ok(Outcome::AlreadyIngested { earlier }) => {
+                writeln!(
+                    out,
+                    "{shown}: already ingested (same bytes as {earlier}); nothing to do"
+                )?;
+            }
+            Ok(Outcome::Loaded {
+                parsed,
+                revision,
+                version,
+            }) => {
+                let year = parsed.year.filter(|_| parsed.kind.needs_year());
+                let what = match (year, revision) {
+                    (Some(y), Some(r)) => format!("{} {y} revision {r}", parsed.kind.name()),
+                    (Some(y), None) => format!("{} {y}", parsed.kind.name()),
+                    _ => parsed.kind.name().to_string(),
+                };
+                writeln!(out, "{shown}: {what} → warehouse version {version}")?;
+                print_sheets(&parsed.sheets, out)?;
+                writeln!(
+                    out,
+                    "  total: {} loaded, {} rejected, {} skipped",
+                    parsed.loaded(),
+                    parsed.rejected(),
+                    parsed.skipped()
+                )?;
+                if parsed.rejected() > 0 {
+                    writeln!(
+                        out,
+                        "  see the rejects: ceping rejects --file '{}'",
+                        parsed.workbook_name
+                    )?;
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                out.flush()?;
+                eprintln!("error: {e}");
+                eprintln!("  {shown}: not loaded; the warehouse is unchanged");
+            }
+        }
+    }
+    Ok(if failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn skips(s: &SheetReport) -> String {
+    let parts: Vec<String> = s
+        .skipped
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(k, n)| format!("{} {n}", k.label()))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+fn print_sheets(sheets: &[SheetReport], out: &mut dyn Write) -> std::io::Result<()> {
+    for s in sheets {
+        match &s.ignored {
+            Some(why) => writeln!(out, "  sheet {}: not read, {why} ({} rows)", s.sheet, s.ignored_rows)?,
+            None => writeln!(
+                out,
+                "  sheet {}: {} loaded, {} rejected, {} skipped{}",
+                s.sheet,
+                s.loaded,
+                s.rejected,
+                s.skipped_total(),
+                skips(s)
+            )?,
+        }
+    }
+    Ok(())
+}
+
+/// `ceping inspect`: how the file would be read, without a warehouse.
+pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let parsed: Parsed = ops::inspect(path, kind)?;
+    writeln!(
+        out,
+        "{}: kind {}, year {}",
+        parsed.workbook_name,
+        parsed.kind.name(),
+        parsed
+            .year
+            .map_or("unknown (pass --year to ingest)".into(), |y| y.to_string())
+    )?;
+    let fields = parsed.kind.fields();
+    for s in &parsed.sheets {
+        writeln!(out)?;
+        writeln!(out, "sheet {}", s.sheet)?;
+        let Some(band) = &s.band else {
+            writeln!(out, "  not read: {}", s.ignored.as_deref().unwrap_or("no header"))?;
+            continue;
+        };
+        let rows: Vec<String> = band.rows.iter().map(|r| (r + 1).to_string()).collect();
+        writeln!(
+            out,
+            "  header: row {} ({} of {} fields named{})",
+            rows.join("–"),
+            band.score(),
+            fields.len(),
+            if band.rows.len() == 2 {
+                "; a two-row band, group and sub-headers joined"
+            } else {
+                ""
+            }
+        )?;
+        for (f, m) in fields.iter().zip(&band.by_field) {
+            match m {
+                Some(m) => writeln!(
+                    out,
+                    "    {:<4} {} → {}{}",
+                    crate::ingest::workbook::column_letter(m.col),
+                    m.header,
+                    f.name,
+                    m.unit.as_ref().map(|u| format!(" (unit {u})")).unwrap_or_default()
+                )?,
+                None if f.required => writeln!(
+                    out,
+                    "    ---- (no column) → {} — required: every row will be rejected",
+                    f.name
+                )?,
+                None => writeln!(out, "    ---- (no column) → {}", f.name)?,
+            }
+        }
+        for (c, h) in &band.unmapped {
+            writeln!(
+                out,
+                "    {:<4} {} → (not used)",
+                crate::ingest::workbook::column_letter(*c),
+                h
+            )?;
+        }
+        if let Some(d) = &s.department {
+            writeln!(out, "  department from the sheet name: {d}")?;
+        }
+        writeln!(
+            out,
+            "  merged regions: {}; cells filled from merges or the row above: {}",
+            s.merged_regions, s.filled
+        )?;
+        writeln!(
+            out,
+            "  would load {} rows, reject {}, skip {}{}",
+            s.loaded,
+            s.rejected,
+            s.skipped_total(),
+            skips(s)
+        )?;
+        for r in parsed.rejects.iter().filter(|r| r.sheet == s.sheet).take(max_rejects) {
+            writeln!(out, "    row {}: {}", r.row, r.reason)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `ceping rejects`: list them, or export one fix-list workbook per source file.
+pub async fn rejects(
+    wh: &Warehouse,
+    file: Option<&str>,
+    export: Option<&Path>,
+    format: OutputFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    match export {
+        None => {
+            let (schema, batches) = ops::rejects(wh, file).await?;
+            write_batches(&schema, &batches, format, out)?;
+        }
+        Some(dir) => {
+            for (path, n) in ops::export_fixlists(wh, file, dir).await? {
+                writeln!(out, "{}: {n} rows to correct", path.display())?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,144 @@
+//! Reading operations: SQL, the dictionary, history, rejects, trace, reports, diff, check.
+//! Each opens one snapshot and reads everything through it.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::Rows;
+use crate::error::{Error, Result};
+use crate::report::{Lang, Scope};
+use crate::sql::{self, exec, trace::Filters, Session};
+use crate::warehouse::check::Report as CheckReport;
+use crate::warehouse::{AsOf, Warehouse};
+
+/// Runs every `;`-separated statement of `sql_text`; a result per statement that has one.
+pub async fn query(session: &Session, sql_text: &str) -> Result<Vec<Rows>> {
+    exec::run_all(&session.ctx, sql_text).await
+}
+
+/// Every table and view with its label and meaning.
+pub fn tables() -> Result<Rows> {
+    exec::list_tables()
+}
+
+/// One table's or view's columns.
+pub async fn describe(wh: &Warehouse, name: &str) -> Result<Rows> {
+    let session = sql::session(wh, None).await?;
+    exec::describe(&session, name).await
+}
+
+/// The warehouse's versions, one per ingested file.
+pub async fn history(wh: &Warehouse) -> Result<Rows> {
+    let session = sql::session(wh, None).await?;
+    exec::query(
+        &session.ctx,
+        "SELECT warehouse_version AS version, loaded_at, file_name, kind, year, revision, \
+         rows_loaded, rows_rejected, rows_skipped FROM ingest_log ORDER BY warehouse_version",
+    )
+    .await
+}
+
+fn file_filter(file: Option<&str>) -> String {
+    file.map(|f| format!("WHERE source_file = '{}'", f.replace('\'', "''")))
+        .unwrap_or_default()
+}
+
+/// Rejected rows, of one source file or all.
+pub async fn rejects(wh: &Warehouse, file: Option<&str>) -> Result<Rows> {
+    let session = sql::session(wh, None).await?;
+    let q = format!(
+        "SELECT source_file, source_sheet, source_row, kind, reason FROM rejects {} \
+         ORDER BY source_file, source_sheet, source_row",
+        file_filter(file)
+    );
+    exec::query(&session.ctx, &q).await
+}
+
+/// One fix-list workbook per source file in `dir`: each path with its row count.
+pub async fn export_fixlists(wh: &Warehouse, file: Option<&str>, dir: &Path) -> Result<Vec<(PathBuf, usize)>> {
+    let session = sql::session(wh, None).await?;
+    crate::report::fixlist::export(&session.ctx, &file_filter(file), dir).await
+}
+
+/// The source rows behind a view's figures.
+#[derive(Debug, Clone)]
+pub struct TraceRequest {
+    pub view: String,
+    pub filters: Filters,
+    pub as_of: Option<AsOf>,
+}
+
+pub async fn trace(wh: &Warehouse, req: &TraceRequest) -> Result<Rows> {
+    let session = sql::session(wh, req.as_of.as_ref()).await?;
+    sql::trace::trace(&session, &req.view, &req.filters).await
+}
+
+/// A report to write.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    /// `quarterly` (with a quarter) or `briefing`.
+    pub briefing: bool,
+    pub year: i32,
+    pub quarter: Option<i8>,
+    pub as_of: Option<AsOf>,
+    pub lang: Lang,
+    pub out: PathBuf,
+}
+
+/// What a report wrote, from which warehouse version.
+pub struct ReportWritten {
+    pub files: Vec<PathBuf>,
+    pub warehouse_version: i64,
+}
+
+pub async fn report(wh: &Warehouse, req: &ReportRequest) -> Result<ReportWritten> {
+    if !(1..=9999).contains(&req.year) {
+        return Err(Error::Usage(format!("--year {} is not a year (1–9999)", req.year)));
+    }
+    let scope = match (req.briefing, req.quarter) {
+        (true, _) => Scope::Briefing { year: req.year },
+        (false, Some(quarter)) if (1..=4).contains(&quarter) => Scope::Quarterly {
+            year: req.year,
+            quarter,
+        },
+        (false, Some(quarter)) => return Err(Error::Usage(format!("quarter {quarter} is not a quarter (1–4)"))),
+        (false, None) => return Err(Error::Usage("a quarterly report needs a quarter (--quarter 1–4)".into())),
+    };
+    let session = sql::session(wh, req.as_of.as_ref()).await?;
+    let files = crate::report::write(&session, scope, req.lang, &req.out).await?;
+    Ok(ReportWritten {
+        files,
+        warehouse_version: session.warehouse_version,
+    })
+}
+
+/// Which figures of `view` moved between two warehouse states (`to`: now).
+pub async fn diff(wh: &Warehouse, from: &AsOf, to: Option<&AsOf>, view: &str) -> Result<String> {
+    let to = match to {
+        Some(t) => t.clone(),
+        None => AsOf::Version(wh.version().await?),
+    };
+    crate::report::diff::diff(wh, from, &to, view).await
+}
+
+/// The outcome of `check`: the findings, and with `--repair` what was done and the
+/// findings after it.
+pub struct CheckResult {
+    pub before: CheckReport,
+    pub repaired: Option<(crate::warehouse::Recovery, CheckReport)>,
+}
+
+/// Verifies the warehouse (under the writer lock, so no ingest is half-way), and repairs
+/// what recovery can when asked.
+pub async fn check(wh: &Warehouse, repair: bool, wait: Duration) -> Result<CheckResult> {
+    let mut writer = wh.writer_without_recovery(wait).await?;
+    let before = wh.check().await?;
+    let repaired = if repair {
+        let done = writer.repair().await?;
+        Some((done, wh.check().await?))
+    } else {
+        None
+    };
+    drop(writer);
+    Ok(CheckResult { before, repaired })
+}

@@ -1,0 +1,277 @@
+//! `ceping check`: is the warehouse what its log says? Every table readable at its newest
+//! and its recorded version, none ahead of the record, schemas as the data contract,
+//! lineage complete, row counts per file equal to `ingest_log`'s, no staged file left.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::prelude::SessionContext;
+
+use super::schema::{TableDef, INGEST_LOG, LINEAGE, PLAN_ITEMS, REJECTS, TABLES};
+use super::{Snapshot, Warehouse};
+use crate::error::Result;
+
+/// One finding of a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub table: String,
+    /// What was checked: `log`, `version`, `schema`, `lineage`, `rows`, `files`.
+    pub check: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    /// Whether `ceping check --repair` fixes it (a table ahead, a staged file left).
+    pub repairable: bool,
+}
+
+/// The whole check.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub version: i64,
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    pub fn clean(&self) -> bool {
+        self.findings.iter().all(|f| f.ok)
+    }
+    /// Problems only `--repair` can fix (none that it cannot).
+    pub fn repairable(&self) -> bool {
+        !self.clean() && self.findings.iter().all(|f| f.ok || f.repairable)
+    }
+}
+
+impl Warehouse {
+    /// Checks the warehouse; changes nothing.
+    pub async fn check(&self) -> Result<Report> {
+        let mut findings = Vec::new();
+        let mut push = |table: &str, check: &'static str, ok: bool, detail: String, repairable: bool| {
+            findings.push(Finding {
+                table: table.to_string(),
+                check,
+                ok,
+                detail,
+                repairable,
+            })
+        };
+        let snapshot = match self.snapshot(None).await {
+            Ok(s) => s,
+            Err(e) => {
+                push(
+                    INGEST_LOG.name,
+                    "log",
+                    false,
+                    format!("the log cannot be read: {e}"),
+                    false,
+                );
+                return Ok(Report { version: -1, findings });
+            }
+        };
+        for def in TABLES {
+            let recorded = snapshot.table_version(def.name);
+            let latest = match self.latest_version(def.name).await {
+                Ok(v) => v,
+                Err(e) => {
+                    push(def.name, "log", false, format!("cannot read its Delta log: {e}"), false);
+                    continue;
+                }
+            };
+            let table = match self.open(&snapshot, def.name).await {
+                Ok(t) => t,
+                Err(e) => {
+                    push(
+                        def.name,
+                        "log",
+                        false,
+                        format!("cannot open recorded version {recorded}: {e}"),
+                        false,
+                    );
+                    continue;
+                }
+            };
+            push(
+                def.name,
+                "log",
+                true,
+                format!("readable; recorded version {recorded}, newest {latest}"),
+                false,
+            );
+            let ahead = latest > recorded && self.ahead(def.name, recorded).await.unwrap_or(true);
+            if latest < recorded {
+                push(
+                    def.name,
+                    "version",
+                    false,
+                    format!("behind the record: newest {latest} < recorded {recorded}"),
+                    false,
+                );
+            } else if ahead {
+                push(
+                    def.name,
+                    "version",
+                    false,
+                    format!("ahead of the record: versions {}–{latest} hold data no log row records (an interrupted ingest)", recorded + 1),
+                    true,
+                );
+            } else {
+                push(def.name, "version", true, "at the recorded version".into(), false);
+            }
+            let schema_problems = schema_differences(def, &table.snapshot().map(|s| s.snapshot().arrow_schema()).ok());
+            push(
+                def.name,
+                "schema",
+                schema_problems.is_empty(),
+                if schema_problems.is_empty() {
+                    "as the data contract".into()
+                } else {
+                    schema_problems.join("; ")
+                },
+                false,
+            );
+            let since = self.oldest_commit_time(def.name);
+            match self.unreferenced_files(def.name, since) {
+                Ok(files) if files.is_empty() => {
+                    push(def.name, "files", true, "no unreferenced data file".into(), false)
+                }
+                Ok(files) => push(
+                    def.name,
+                    "files",
+                    false,
+                    format!(
+                        "{} data file(s) no commit references (staged by an interrupted ingest)",
+                        files.len()
+                    ),
+                    true,
+                ),
+                Err(e) => push(def.name, "files", false, format!("cannot list data files: {e}"), false),
+            }
+        }
+        if findings.iter().all(|f| f.check != "log" || f.ok) {
+            for f in data_checks(self, &snapshot).await? {
+                findings.push(f);
+            }
+        }
+        Ok(Report {
+            version: snapshot.version,
+            findings,
+        })
+    }
+}
+
+fn normal(t: &DataType) -> DataType {
+    match t {
+        DataType::Utf8View | DataType::LargeUtf8 => DataType::Utf8,
+        DataType::Timestamp(u, Some(_)) => DataType::Timestamp(*u, Some("UTC".into())),
+        other => other.clone(),
+    }
+}
+
+fn schema_differences(def: &TableDef, actual: &Option<datafusion::arrow::datatypes::SchemaRef>) -> Vec<String> {
+    let Some(actual) = actual else {
+        return vec!["no schema".into()];
+    };
+    let mut out = Vec::new();
+    for c in def.all_columns() {
+        match actual.field_with_name(c.name) {
+            Ok(f) if normal(f.data_type()) == normal(&c.ty.arrow()) => {}
+            Ok(f) => out.push(format!(
+                "`{}` is {}, the contract says {}",
+                c.name,
+                f.data_type(),
+                c.ty.arrow()
+            )),
+            Err(_) => out.push(format!("`{}` is missing", c.name)),
+        }
+    }
+    for f in actual.fields() {
+        if def.column(f.name()).is_none() {
+            out.push(format!("`{}` is not in the contract", f.name()));
+        }
+    }
+    out
+}
+
+/// Lineage and row counts, over the snapshot.
+async fn data_checks(wh: &Warehouse, snapshot: &Snapshot) -> Result<Vec<Finding>> {
+    let ctx = SessionContext::new();
+    wh.register(&ctx, snapshot, &[]).await?;
+    let mut out = Vec::new();
+    let count = |sql: String| {
+        let ctx = &ctx;
+        async move {
+            let batches = ctx.sql(&sql).await?.collect().await?;
+            super::first_i64(&batches)
+        }
+    };
+    for def in TABLES.iter().filter(|d| d.lineage) {
+        let nulls = LINEAGE
+            .iter()
+            .map(|c| format!("{} IS NULL", c.name))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let n = count(format!("SELECT COUNT(*) FROM {} WHERE {nulls}", def.name)).await?;
+        out.push(Finding {
+            table: def.name.into(),
+            check: "lineage",
+            ok: n == 0,
+            detail: if n == 0 {
+                "every row names its file, sheet and row".into()
+            } else {
+                format!("{n} row(s) without a complete source (file, digest, sheet, row)")
+            },
+            repairable: false,
+        });
+    }
+    // Appended rows: exactly the counts the log recorded for each file.
+    let exact = [
+        (&PLAN_ITEMS, "rows_loaded", "l.kind = 'plan'"),
+        (&REJECTS, "rows_rejected", "TRUE"),
+    ];
+    for (def, column, which) in exact {
+        let n = count(format!(
+            "SELECT COUNT(*) FROM (SELECT l.source_sha256, l.{column} AS logged, COUNT(t.source_sha256) AS stored \
+             FROM ingest_log l LEFT JOIN {t} t ON t.source_sha256 = l.source_sha256 \
+             WHERE {which} GROUP BY l.source_sha256, l.{column}) WHERE logged <> stored",
+            t = def.name,
+        ))
+        .await?;
+        let orphans = count(format!(
+            "SELECT COUNT(*) FROM {t} t LEFT JOIN ingest_log l ON t.source_sha256 = l.source_sha256 WHERE l.source_sha256 IS NULL",
+            t = def.name
+        ))
+        .await?;
+        out.push(Finding {
+            table: def.name.into(),
+            check: "rows",
+            ok: n == 0 && orphans == 0,
+            detail: if n == 0 && orphans == 0 {
+                format!("rows per file equal ingest_log.{column}")
+            } else {
+                format!("{n} file(s) whose row count differs from ingest_log.{column}; {orphans} row(s) of files the log does not list")
+            },
+            repairable: false,
+        });
+    }
+    // Keyed rows: a newer file may have replaced some, never more than the file had.
+    for kind in ["assessments", "findings", "budgets"] {
+        let n = count(format!(
+            "SELECT COUNT(*) FROM (SELECT l.source_sha256, l.rows_loaded AS logged, COUNT(t.source_sha256) AS stored \
+             FROM ingest_log l LEFT JOIN {kind} t ON t.source_sha256 = l.source_sha256 \
+             WHERE l.kind = '{kind}' GROUP BY l.source_sha256, l.rows_loaded) WHERE stored > logged"
+        ))
+        .await?;
+        let orphans = count(format!(
+            "SELECT COUNT(*) FROM {kind} t LEFT JOIN ingest_log l ON t.source_sha256 = l.source_sha256 WHERE l.source_sha256 IS NULL"
+        ))
+        .await?;
+        out.push(Finding {
+            table: kind.into(),
+            check: "rows",
+            ok: n == 0 && orphans == 0,
+            detail: if n == 0 && orphans == 0 {
+                "rows per file at most ingest_log.rows_loaded (newer files replace keyed rows)".into()
+            } else {
+                format!("{n} file(s) with more rows than ingest_log.rows_loaded; {orphans} row(s) of files the log does not list")
+            },
+            repairable: false,
+        });
+    }
+    Ok(out)
+}

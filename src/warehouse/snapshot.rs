@@ -1,0 +1,136 @@
+//! Snapshots: one warehouse version, and the Delta version of every table it records.
+//! Every reader (SQL sessions, reports, trace, diff, the ingest's own lookups) opens
+//! tables through one, so a read never mixes two ingests or sees unrecorded data.
+
+use datafusion::prelude::SessionContext;
+use deltalake::DeltaTable;
+
+use super::schema::{INGEST_LOG, TABLES};
+use super::{first_i64, first_string, AsOf, TableVersions, Warehouse};
+use crate::error::{Error, Result};
+
+/// The warehouse at one version: what every table held when that version was committed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The warehouse version (`ingest_log`'s Delta version).
+    pub version: i64,
+    /// The Delta version of every table at that warehouse version.
+    pub tables: TableVersions,
+}
+
+impl Snapshot {
+    /// The Delta version of `table` in this snapshot.
+    pub fn table_version(&self, table: &str) -> i64 {
+        self.tables.get(table).copied().unwrap_or(0)
+    }
+}
+
+impl Warehouse {
+    /// The newest snapshot, or the one `as_of` names.
+    pub async fn snapshot(&self, as_of: Option<&AsOf>) -> Result<Snapshot> {
+        let latest = self.version().await?;
+        let version = match as_of {
+            None => latest,
+            Some(a) => self.resolve_version(a, latest).await?,
+        };
+        let tables = self.table_versions_at(version).await?;
+        Ok(Snapshot { version, tables })
+    }
+
+    /// `table` as the snapshot records it.
+    pub async fn open(&self, snapshot: &Snapshot, table: &str) -> Result<DeltaTable> {
+        self.table_at(table, snapshot.table_version(table)).await
+    }
+
+    /// Registers `tables` (all when empty) into `ctx` at the snapshot's versions.
+    pub async fn register(&self, ctx: &SessionContext, snapshot: &Snapshot, tables: &[&str]) -> Result<()> {
+        for def in TABLES.iter().filter(|d| tables.is_empty() || tables.contains(&d.name)) {
+            let table = self.open(snapshot, def.name).await?;
+            table
+                .update_datafusion_session(&ctx.state())
+                .map_err(|e| Error::delta(def.name, e))?;
+            ctx.register_table(def.name, table.table_provider().await?)?;
+        }
+        Ok(())
+    }
+
+    /// Resolves an `--as-of` to the warehouse version it names.
+    async fn resolve_version(&self, as_of: &AsOf, latest: i64) -> Result<i64> {
+        match as_of {
+            AsOf::Version(v) if *v > latest => Err(Error::Usage(format!(
+                "warehouse version {v} does not exist yet; the latest is {latest}"
+            ))),
+            AsOf::Version(v) => Ok(*v),
+            AsOf::Time(t) => {
+                // The times `ceping history` shows: each version's `loaded_at`.
+                let micros = t.timestamp_micros();
+                let rows = self
+                    .query_log(
+                        latest,
+                        &format!(
+                            "SELECT CAST(COALESCE(MAX(warehouse_version), 0) AS BIGINT) FROM log \
+                             WHERE CAST(loaded_at AS BIGINT) <= {micros}"
+                        ),
+                    )
+                    .await?;
+                first_i64(&rows)
+            }
+        }
+    }
+
+    /// The Delta version of every table at a warehouse version, from its log row.
+    async fn table_versions_at(&self, warehouse_version: i64) -> Result<TableVersions> {
+        let mut versions: TableVersions = TABLES.iter().map(|t| (t.name.to_string(), 0)).collect();
+        if warehouse_version > 0 {
+            // The row was added by that very commit: file statistics prune the others.
+            let rows = self
+                .query_log(
+                    warehouse_version,
+                    &format!("SELECT table_versions FROM log WHERE warehouse_version = {warehouse_version}"),
+                )
+                .await?;
+            let json = first_string(&rows)?.ok_or_else(|| {
+                Error::Usage(format!(
+                    "ingest_log has no row for warehouse version {warehouse_version}; run `ceping check`"
+                ))
+            })?;
+            let recorded: TableVersions = serde_json::from_str(&json)
+                .map_err(|e| Error::Usage(format!("ingest_log.table_versions is not valid JSON: {e}")))?;
+            versions.extend(recorded);
+        }
+        versions.insert(INGEST_LOG.name.to_string(), warehouse_version);
+        Ok(versions)
+    }
+
+    /// Whether these bytes were ingested by a snapshot's version: the earlier file's name.
+    pub async fn already_ingested(&self, snapshot: &Snapshot, sha256: &str) -> Result<Option<String>> {
+        let sha: String = sha256.chars().filter(char::is_ascii_hexdigit).collect();
+        let rows = self
+            .query_log(
+                snapshot.version,
+                &format!("SELECT file_name FROM log WHERE source_sha256 = '{sha}' LIMIT 1"),
+            )
+            .await?;
+        first_string(&rows)
+    }
+
+    /// The plan revisions of a year a snapshot holds, in order.
+    pub async fn plan_revisions(&self, snapshot: &Snapshot, year: i32) -> Result<Vec<i32>> {
+        let rows = self
+            .query_log(
+                snapshot.version,
+                &format!(
+                    "SELECT CAST(revision AS BIGINT) AS r FROM log WHERE kind = 'plan' AND year = {year} \
+                     AND revision IS NOT NULL ORDER BY r"
+                ),
+            )
+            .await?;
+        let mut out = Vec::new();
+        for b in &rows {
+            let col = b.column(0);
+            let col = datafusion::arrow::array::AsArray::as_primitive::<datafusion::arrow::datatypes::Int64Type>(col);
+            out.extend(col.iter().flatten().map(|v| v as i32));
+        }
+        Ok(out)
+    }
+}

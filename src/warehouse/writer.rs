@@ -1,0 +1,622 @@
+//! Writing: one writer at a time, recovery of an interrupted ingest, and the one commit.
+//!
+//! - **Writer rule.** A [`Writer`] holds an OS advisory lock on `_ceping_writer.lock`
+//!   (released by the kernel when the process ends, however it ends), waiting up to a
+//!   given time for another writer. Everything an ingest decides from the warehouse (is
+//!   the file new, which revision is next, the lookups) is decided under it.
+//! - **Recovery rule.** Taking the lock, the writer first puts every table that is ahead
+//!   of the newest recorded version back to that version (Delta RESTORE: an interrupted
+//!   ingest committed it but not its log row), and, when an ingest was interrupted
+//!   (`_ceping_pending` is present), removes the data files it staged that no commit
+//!   references.
+//! - **Commit rule.** Data tables first, `ingest_log` last: the log commit is the commit
+//!   point. A failure before it restores the tables already written and removes staged
+//!   files; a kill before it leaves them for the next writer, invisible meanwhile.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use chrono::Utc;
+use datafusion::arrow::array::RecordBatch;
+use deltalake::protocol::SaveMode;
+use deltalake::DeltaTable;
+
+use super::schema::{TableDef, INGEST_LOG, TABLES};
+use super::{Snapshot, TableVersions, Warehouse};
+use crate::error::{Error, Result};
+
+/// How long a second writer waits for the first by default.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
+
+const LOCK_FILE: &str = "_ceping_writer.lock";
+/// Present while an ingest has staged or committed data its log row does not record yet.
+const PENDING_FILE: &str = "_ceping_pending";
+
+/// The one writer of a warehouse, with the lock held. Dropping it releases the lock.
+pub struct Writer {
+    wh: Warehouse,
+    _lock: std::fs::File,
+    snapshot: Snapshot,
+    /// What taking the lock had to repair.
+    pub recovery: Recovery,
+}
+
+/// What a recovery did.
+#[derive(Debug, Default, Clone)]
+pub struct Recovery {
+    /// (table, its newest Delta version before, the recorded version it was put back to)
+    pub restored: Vec<(String, i64, i64)>,
+    /// Data files no commit references, removed (table/file).
+    pub removed_files: Vec<String>,
+}
+
+impl Recovery {
+    pub fn is_empty(&self) -> bool {
+        self.restored.is_empty() && self.removed_files.is_empty()
+    }
+}
+
+impl Warehouse {
+    /// Takes the writer lock (waiting up to `wait` for another writer), then recovers an
+    /// interrupted ingest, if any.
+    pub async fn writer(&self, wait: Duration) -> Result<Writer> {
+        let mut writer = self.writer_without_recovery(wait).await?;
+        writer.recovery = writer.recover(false).await?;
+        if !writer.recovery.is_empty() {
+            tracing::warn!(
+                restored = ?writer.recovery.restored,
+                removed_files = writer.recovery.removed_files.len(),
+                "recovered from an interrupted ingest"
+            );
+        }
+        Ok(writer)
+    }
+
+    /// Takes the writer lock and changes nothing (`ceping check` looks before repairing).
+    pub async fn writer_without_recovery(&self, wait: Duration) -> Result<Writer> {
+        let lock = lock(self.root(), wait).await?;
+        let snapshot = self.snapshot(None).await?;
+        Ok(Writer {
+            wh: self.clone(),
+            _lock: lock,
+            snapshot,
+            recovery: Recovery::default(),
+        })
+    }
+}
+
+async fn lock(root: &Path, wait: Duration) -> Result<std::fs::File> {
+    let path = root.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::Usage(format!("cannot open the writer lock `{}`: {e}", path.display())))?;
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Busy(format!(
+                    "another ceping is writing to `{}` (waited {} s); try again when it is done, or wait longer with --wait SECONDS",
+                    root.display(),
+                    wait.as_secs_f64()
+                )))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::Usage(format!("cannot lock `{}`: {e}", path.display())))
+            }
+        }
+    }
+}
+
+/// Test hook: `CEPING_FAULT=<point>` ends the process at that point of a commit, as a
+/// kill would (no destructors, no clean-up).
+fn fault(point: &str) {
+    if std::env::var("CEPING_FAULT").is_ok_and(|v| v == point) {
+        eprintln!("CEPING_FAULT: stopping at {point}");
+        std::process::abort();
+    }
+}
+
+impl Writer {
+    /// The warehouse as recorded when the lock was taken (after recovery).
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    pub fn warehouse(&self) -> &Warehouse {
+        &self.wh
+    }
+
+    fn pending_path(&self) -> PathBuf {
+        self.wh.root().join(PENDING_FILE)
+    }
+
+    /// Marks the warehouse as having uncommitted work (staged files, data commits).
+    fn begin(&self) -> Result<()> {
+        let path = self.pending_path();
+        if !path.exists() {
+            let note = serde_json::json!({ "pid": std::process::id(), "since": Utc::now().to_rfc3339() });
+            fs_err::write(&path, format!("{note}\n"))?;
+        }
+        Ok(())
+    }
+
+    fn end(&self) {
+        let _ = std::fs::remove_file(self.pending_path());
+    }
+
+    /// `ceping check --repair`: recovery, and a search of every table for data files no
+    /// commit references, interrupted ingest or not.
+    pub async fn repair(&mut self) -> Result<Recovery> {
+        let done = self.recover(true).await?;
+        self.snapshot = self.wh.snapshot(None).await?;
+        Ok(done)
+    }
+
+    /// Puts tables ahead of the recorded version back, and removes staged files of an
+    /// interrupted ingest (of any time when `full`).
+    async fn recover(&mut self, full: bool) -> Result<Recovery> {
+        let mut done = Recovery::default();
+        for def in TABLES.iter().filter(|d| d.name != INGEST_LOG.name) {
+            let recorded = self.snapshot.table_version(def.name);
+            let latest = self.wh.latest_version(def.name).await?;
+            if latest < recorded {
+                return Err(Error::Usage(format!(
+                    "table `{}` is at Delta version {latest} but the warehouse records {recorded}: its log was damaged",
+                    def.name
+                )));
+            }
+            if latest > recorded && self.wh.ahead(def.name, recorded).await? {
+                let table = self.wh.table(def.name).await?;
+                table
+                    .restore()
+                    .with_version_to_restore(recorded as u64)
+                    .await
+                    .map_err(|e| Error::delta(def.name, e))?;
+                done.restored.push((def.name.to_string(), latest, recorded));
+            }
+        }
+        let pending = self.pending_path();
+        let marked = fs_err::metadata(&pending).and_then(|m| m.modified()).ok();
+        if marked.is_some() || full {
+            for def in TABLES {
+                let since = match marked {
+                    Some(t) if !full => t,
+                    _ => self.wh.oldest_commit_time(def.name),
+                };
+                for file in self.wh.unreferenced_files(def.name, since)? {
+                    fs_err::remove_file(&file)?;
+                    done.removed_files.push(format!(
+                        "{}/{}",
+                        def.name,
+                        file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                    ));
+                }
+            }
+            self.end();
+        }
+        Ok(done)
+    }
+
+    /// New rows of `def` streamed to data files, committed later by [`Writer::commit`].
+    pub async fn stage(&self, def: &'static TableDef) -> Result<Staged> {
+        self.begin()?;
+        let table = self.wh.table(def.name).await?;
+        let writer = deltalake::writer::RecordBatchWriter::for_table(&table).map_err(|e| Error::delta(def.name, e))?;
+        Ok(Staged { def, table, writer })
+    }
+
+    /// Writes one ingest as one logical commit: the data tables first, `ingest_log` last
+    /// (with the resulting table versions). If a write fails, the tables already written
+    /// are restored and staged files removed, so the warehouse reads as before.
+    pub async fn commit(&mut self, writes: Vec<TableWrite>, log_row: LogRow) -> Result<i64> {
+        self.begin()?;
+        let staged: Vec<(&'static TableDef, Vec<String>)> = writes
+            .iter()
+            .filter_map(|w| match w {
+                TableWrite::Files(def, adds) => Some((*def, adds.iter().map(|a| a.path.clone()).collect())),
+                _ => None,
+            })
+            .collect();
+        let mut before: Vec<(&'static TableDef, i64)> = Vec::new();
+        fault("before-data-commit");
+        let result = self.commit_inner(writes, log_row, &mut before).await;
+        match &result {
+            Ok(version) => {
+                self.end();
+                self.snapshot = self.wh.snapshot(None).await?;
+                debug_assert_eq!(self.snapshot.version, *version);
+            }
+            Err(e) => {
+                tracing::warn!("ingest commit failed, rolling back: {e}");
+                let mut clean = true;
+                for (def, paths) in &staged {
+                    if !before.iter().any(|(d, _)| d.name == def.name) {
+                        clean &= self.wh.remove_files(def, paths).await;
+                    }
+                }
+                for (def, version) in before {
+                    tracing::warn!(table = def.name, version, "rolling back a partial ingest");
+                    let restored = match self.wh.table(def.name).await {
+                        Ok(t) => t
+                            .restore()
+                            .with_version_to_restore(version as u64)
+                            .await
+                            .map_err(|e| Error::delta(def.name, e)),
+                        Err(e) => Err(e),
+                    };
+                    if let Err(e) = restored {
+                        // Invisible all the same (not recorded); the next writer restores it.
+                        tracing::error!(table = def.name, "rollback failed, left to the next writer: {e}");
+                        clean = false;
+                    }
+                }
+                if clean {
+                    self.end();
+                }
+            }
+        }
+        result
+    }
+
+    async fn commit_inner(
+        &self,
+        writes: Vec<TableWrite>,
+        log_row: LogRow,
+        before: &mut Vec<(&'static TableDef, i64)>,
+    ) -> Result<i64> {
+        let mut versions: TableVersions = self.snapshot.tables.clone();
+        for write in writes {
+            let def = write.table();
+            if write.is_empty() {
+                continue;
+            }
+            let table = self.wh.table(def.name).await?;
+            before.push((def, table.version().map_or(0, |v| v as i64)));
+            let table = match write {
+                TableWrite::Append(_, batches) => table
+                    .write(batches)
+                    .with_save_mode(SaveMode::Append)
+                    .await
+                    .map_err(|e| Error::delta(def.name, e))?,
+                TableWrite::Files(_, adds) => add_files(table, def, adds).await?,
+                TableWrite::Upsert { batch, keys, .. } => upsert(table, def, batch, keys).await?,
+            };
+            versions.insert(def.name.to_string(), table.version().map_or(0, |v| v as i64));
+            fault("after-data-commit");
+        }
+        fault("before-log-commit");
+        let new_version = self.snapshot.version + 1;
+        versions.insert(INGEST_LOG.name.to_string(), new_version);
+        let batch = log_row.to_batch(new_version, &versions)?;
+        let log = self
+            .wh
+            .table(INGEST_LOG.name)
+            .await?
+            .write(vec![batch])
+            .with_save_mode(SaveMode::Append)
+            .await
+            .map_err(|e| Error::delta(INGEST_LOG.name, e))?;
+        let committed = log.version().map_or(0, |v| v as i64);
+        if committed != new_version {
+            return Err(Error::Usage(format!(
+                "ingest_log was committed as version {committed}, expected {new_version}: another writer without the lock?"
+            )));
+        }
+        fault("after-log-commit");
+        Ok(new_version)
+    }
+}
+
+impl Warehouse {
+    /// When the oldest commit still in a table's log was written.
+    pub(crate) fn oldest_commit_time(&self, table: &str) -> SystemTime {
+        let dir = self.root().join(table).join("_delta_log");
+        std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter_map(|e| e.metadata().ok()?.modified().ok())
+            .min()
+            .unwrap_or(SystemTime::UNIX_EPOCH)
+    }
+
+    /// A table's newest Delta version, without loading its state.
+    pub(crate) async fn latest_version(&self, name: &str) -> Result<i64> {
+        let t = DeltaTable::try_from_url(self.table_url(name)?)
+            .await
+            .map_err(|e| Error::delta(name, e))?;
+        Ok(t.get_latest_version().await.map_err(|e| Error::delta(name, e))? as i64)
+    }
+
+    /// Whether a table's newest state holds other data files than at `recorded`.
+    pub(crate) async fn ahead(&self, name: &str, recorded: i64) -> Result<bool> {
+        let files = |t: &DeltaTable| -> Result<BTreeSet<String>> {
+            Ok(t.get_file_uris().map_err(|e| Error::delta(name, e))?.collect())
+        };
+        let latest = self.table(name).await?;
+        let then = self.table_at(name, recorded).await?;
+        Ok(files(&latest)? != files(&then)?)
+    }
+
+    /// Data files of a table written since `since` that no commit references: what an
+    /// interrupted ingest staged.
+    pub(crate) fn unreferenced_files(&self, name: &str, since: SystemTime) -> Result<Vec<PathBuf>> {
+        // File times are coarse on some file systems: look a little further back.
+        let since = since.checked_sub(Duration::from_secs(2)).unwrap_or(since);
+        let dir = self.root().join(name);
+        let log_dir = dir.join("_delta_log");
+        let mut referenced: HashSet<String> = HashSet::new();
+        for entry in fs_err::read_dir(&log_dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "json") || entry.metadata()?.modified()? < since {
+                continue;
+            }
+            for line in fs_err::read_to_string(&path)?.lines() {
+                let Ok(action) = serde_json::from_str::<serde_json::Value>(line) else {
+                    continue;
+                };
+                for kind in ["add", "remove"] {
+                    if let Some(p) = action.get(kind).and_then(|a| a.get("path")).and_then(|p| p.as_str()) {
+                        referenced.insert(percent_decode(p));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for entry in fs_err::read_dir(&d)? {
+                let entry = entry?;
+                let path = entry.path();
+                let meta = entry.metadata()?;
+                if meta.is_dir() {
+                    if path != log_dir {
+                        stack.push(path);
+                    }
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "parquet") || meta.modified()? < since {
+                    continue;
+                }
+                let rel = path
+                    .strip_prefix(&dir)
+                    .map(|r| r.to_string_lossy().replace('\\', "/"))
+                    .unwrap_or_default();
+                if !referenced.contains(&rel) {
+                    out.push(path);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Deletes data files no commit refers to; whether all went.
+    async fn remove_files(&self, def: &'static TableDef, paths: &[String]) -> bool {
+        match self.table(def.name).await {
+            Ok(table) => remove_files(&table, def, paths).await,
+            Err(_) => false,
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// New rows of one table streamed into data files as they are read: memory stays
+/// bounded however long the sheet. The files are invisible until [`Writer::commit`]
+/// commits them ([`TableWrite::Files`]); [`Staged::discard`] removes them.
+pub struct Staged {
+    def: &'static TableDef,
+    table: DeltaTable,
+    writer: deltalake::writer::RecordBatchWriter,
+}
+
+impl Staged {
+    pub async fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        use deltalake::writer::DeltaWriter;
+        self.writer
+            .write(batch)
+            .await
+            .map_err(|e| Error::delta(self.def.name, e))
+    }
+
+    /// Closes the files: the write to commit.
+    pub async fn finish(mut self) -> Result<TableWrite> {
+        use deltalake::writer::DeltaWriter;
+        let adds = self.writer.flush().await.map_err(|e| Error::delta(self.def.name, e))?;
+        Ok(TableWrite::Files(self.def, adds))
+    }
+
+    /// Removes what was written (a failed ingest leaves no files behind).
+    pub async fn discard(mut self) {
+        use deltalake::writer::DeltaWriter;
+        if let Ok(adds) = self.writer.flush().await {
+            let paths: Vec<String> = adds.into_iter().map(|a| a.path).collect();
+            remove_files(&self.table, self.def, &paths).await;
+        }
+    }
+}
+
+async fn remove_files(table: &DeltaTable, def: &'static TableDef, paths: &[String]) -> bool {
+    use futures::{StreamExt, TryStreamExt};
+    let paths: Vec<_> = paths.iter().map(|p| Ok(deltalake::Path::from(p.as_str()))).collect();
+    let removed: std::result::Result<Vec<_>, _> = table
+        .object_store()
+        .delete_stream(futures::stream::iter(paths).boxed())
+        .try_collect()
+        .await;
+    match removed {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(table = def.name, "could not remove uncommitted data files: {e}");
+            false
+        }
+    }
+}
+
+/// One table's part of an ingest commit.
+pub enum TableWrite {
+    /// New rows.
+    Append(&'static TableDef, Vec<RecordBatch>),
+    /// Data files already written by [`Staged`], added in the commit.
+    Files(&'static TableDef, Vec<deltalake::kernel::Add>),
+    /// Rows that replace the rows with the same key, or are added (Delta MERGE).
+    Upsert {
+        table: &'static TableDef,
+        batch: RecordBatch,
+        keys: &'static [&'static str],
+    },
+}
+
+impl TableWrite {
+    fn table(&self) -> &'static TableDef {
+        match self {
+            TableWrite::Append(t, _) | TableWrite::Files(t, _) | TableWrite::Upsert { table: t, .. } => t,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            TableWrite::Append(_, batches) => batches.iter().all(|b| b.num_rows() == 0),
+            TableWrite::Files(_, adds) => adds.is_empty(),
+            TableWrite::Upsert { batch, .. } => batch.num_rows() == 0,
+        }
+    }
+}
+
+/// Commits data files written by [`Staged`] as one append.
+async fn add_files(
+    mut table: DeltaTable,
+    def: &'static TableDef,
+    adds: Vec<deltalake::kernel::Add>,
+) -> Result<DeltaTable> {
+    use deltalake::kernel::transaction::CommitBuilder;
+    use deltalake::kernel::Action;
+    use deltalake::protocol::DeltaOperation;
+    let operation = DeltaOperation::Write {
+        mode: SaveMode::Append,
+        partition_by: None,
+        predicate: None,
+    };
+    let snapshot = table.snapshot().map_err(|e| Error::delta(def.name, e))?;
+    let finalized = CommitBuilder::default()
+        .with_actions(adds.into_iter().map(Action::Add).collect())
+        .build(Some(snapshot), table.log_store(), operation)
+        .await
+        .map_err(|e| Error::delta(def.name, e))?;
+    table
+        .load_version(finalized.version())
+        .await
+        .map_err(|e| Error::delta(def.name, e))?;
+    Ok(table)
+}
+
+/// MERGE `batch` into `table` on `keys`: matched rows take every column of the new row
+/// (lineage included, so they point at the newer file), unmatched rows are inserted.
+async fn upsert(
+    table: DeltaTable,
+    def: &'static TableDef,
+    batch: RecordBatch,
+    keys: &'static [&'static str],
+) -> Result<DeltaTable> {
+    let ctx = datafusion::prelude::SessionContext::new();
+    let source = ctx.read_batch(batch)?;
+    let on = keys
+        .iter()
+        .map(|k| format!("t.{k} = s.{k}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let columns: Vec<&'static str> = def.all_columns().map(|c| c.name).collect();
+    let (table, metrics) = table
+        .merge(source, on)
+        .with_source_alias("s")
+        .with_target_alias("t")
+        .when_matched_update(|mut u| {
+            for c in &columns {
+                u = u.update(*c, format!("s.{c}"));
+            }
+            u
+        })
+        .and_then(|m| {
+            m.when_not_matched_insert(|mut i| {
+                for c in &columns {
+                    i = i.set(*c, format!("s.{c}"));
+                }
+                i
+            })
+        })
+        .map_err(|e| Error::delta(def.name, e))?
+        .await
+        .map_err(|e| Error::delta(def.name, e))?;
+    tracing::info!(
+        table = def.name,
+        updated = metrics.num_target_rows_updated,
+        inserted = metrics.num_target_rows_inserted,
+        "merged"
+    );
+    Ok(table)
+}
+
+/// What an ingest records about its file.
+#[derive(Debug, Clone)]
+pub struct LogRow {
+    pub file_name: String,
+    pub sha256: String,
+    pub kind: String,
+    pub year: Option<i32>,
+    pub revision: Option<i32>,
+    pub rows_loaded: i64,
+    pub rows_rejected: i64,
+    pub rows_skipped: i64,
+}
+
+impl LogRow {
+    fn to_batch(&self, warehouse_version: i64, versions: &TableVersions) -> Result<RecordBatch> {
+        use datafusion::arrow::array::{Int32Array, Int64Array, StringArray, TimestampMicrosecondArray};
+        use std::sync::Arc;
+        let json = serde_json::to_string(versions).expect("a map of strings to integers serialises");
+        let now = Utc::now().timestamp_micros();
+        Ok(RecordBatch::try_new(
+            INGEST_LOG.schema(),
+            vec![
+                Arc::new(StringArray::from(vec![self.file_name.clone()])),
+                Arc::new(StringArray::from(vec![self.sha256.clone()])),
+                Arc::new(StringArray::from(vec![self.kind.clone()])),
+                Arc::new(Int32Array::from(vec![self.year])),
+                Arc::new(Int32Array::from(vec![self.revision])),
+                Arc::new(Int64Array::from(vec![self.rows_loaded])),
+                Arc::new(Int64Array::from(vec![self.rows_rejected])),
+                Arc::new(Int64Array::from(vec![self.rows_skipped])),
+                Arc::new(TimestampMicrosecondArray::from(vec![now]).with_timezone("UTC")),
+                Arc::new(Int64Array::from(vec![warehouse_version])),
+                Arc::new(StringArray::from(vec![json])),
+            ],
+        )?)
+    }
+}
