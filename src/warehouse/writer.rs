@@ -119,7 +119,7 @@ async fn lock(root: &Path, wait: Duration) -> Result<std::fs::File> {
 /// kill would (no destructors, no clean-up).
 fn fault(point: &str) {
     if std::env::var("CEPING_FAULT").is_ok_and(|v| v == point) {
-        eprintln!("CEPING_FAULT: stopping at {point}");
+        tracing::error!("CEPING_FAULT: stopping at {point}");
         std::process::abort();
     }
 }
