@@ -203,21 +203,62 @@ pub fn prepare(wb: &mut Workbook, opts: &Options) -> Result<Prepared> {
         ));
     }
     let kind = detect_kind(&wb.name, &samples, opts.kind.as_deref())?;
-    let year = opts
-        .year
-        .or_else(|| {
-            samples
-                .iter()
-                .find_map(|(_, rows)| find_year(&title_text(rows, find_header(kind, rows, None).map(|(i, _)| i))))
-        })
-        .or_else(|| find_year(&wb.name));
-    if kind.needs_year() && year.is_none() {
+    // One year from the titles and the file name, or none when they name a range, several
+    // years or disagree (DATA_MODEL.md, "Row rules").
+    let mut doubt: Option<String> = None;
+    let mut title_year = None;
+    for (_, rows) in &samples {
+        match find_year(&title_text(rows, find_header(kind, rows, None).map(|(i, _)| i))) {
+            Ok(Some(y)) if title_year.is_some_and(|t| t != y) => {
+                doubt = Some(format!(
+                    "its sheets' titles name different years ({} and {y})",
+                    title_year.unwrap_or(y)
+                ))
+            }
+            Ok(Some(y)) => title_year = title_year.or(Some(y)),
+            Ok(None) => {}
+            Err(why) => doubt = doubt.or(Some(format!("its title {why}"))),
+        }
+    }
+    let name_year = match find_year(&wb.name) {
+        Ok(y) => y,
+        Err(why) => {
+            doubt = doubt.or(Some(format!("its file name {why}")));
+            None
+        }
+    };
+    if let (Some(t), Some(n)) = (title_year, name_year) {
+        if t != n {
+            doubt = doubt.or(Some(format!("its title says {t} and its file name {n}")));
+        }
+    }
+    let detected = if doubt.is_some() {
+        None
+    } else {
+        title_year.or(name_year)
+    };
+    let year = opts.year.or(detected);
+    // Rows that carry their own year (a 年度 column in every sheet read) need none from the file.
+    let year_field = kind.fields().iter().position(|f| f.name == "year");
+    let bands: Vec<HeaderBand> = samples
+        .iter()
+        .filter_map(|(_, rows)| find_header(kind, rows, None).map(|(_, b)| b))
+        .collect();
+    let rows_carry_year =
+        !bands.is_empty() && year_field.is_some_and(|i| bands.iter().all(|b| b.by_field[i].is_some()));
+    if kind.needs_year() && year.is_none() && !rows_carry_year {
         return Err(Error::workbook(
             file_loc,
-            format!(
-                "cannot tell the year of this {} workbook from its title or file name; pass --year",
-                kind.name()
-            ),
+            match doubt {
+                Some(why) => format!(
+                    "cannot tell the year of this {} workbook: {why}; pass --year",
+                    kind.name()
+                ),
+                None => format!(
+                    "cannot tell the year of this {} workbook from its title or file name; pass --year",
+                    kind.name()
+                ),
+            },
         ));
     }
     Ok(Prepared {

@@ -119,7 +119,6 @@ impl SourceKind for Plan {
             .text("department")
             .or_else(|| row.sheet_department.map(str::to_string));
         let level = row.level("level")?;
-        let planned_quarter = row.quarter("planned")?;
         let last_assessed = row.date("last_assessed")?;
         let trial_ended_on = row.date("trial_ended_on")?;
         let year = match row.cell("year") {
@@ -136,6 +135,7 @@ impl SourceKind for Plan {
             ),
             None => ctx.year,
         };
+        let planned_quarter = row.quarter_in_year("planned", year)?;
         let reason = match row.vocabulary("reason", REASONS, "周期测评, 新建系统, 重大变更复测")? {
             Some(r) => r,
             None if trial_ended_on.is_some() => "new",

@@ -271,6 +271,43 @@ impl FieldRow<'_> {
         Ok(self.date_value(field)?.map(|d| d.quarter() as i8))
     }
 
+    /// A quarter of `year`: a planned time that names another year (`2023年5月` in a 2020
+    /// plan) is an error naming both years, never a quarter of this one.
+    pub fn quarter_in_year(&self, field: &str, year: Option<i32>) -> Res<Option<i8>> {
+        use chrono::Datelike;
+        let quarter = self.quarter(field)?;
+        let (Some(year), Some(cell)) = (year, self.cell(field)) else {
+            return Ok(quarter);
+        };
+        let named = match cell {
+            Cell::Number(_) => None,
+            _ => match self.date_value(field) {
+                Ok(Some(DateValue::Day(d))) => Some(d.year()),
+                Ok(Some(DateValue::Month { year, .. })) => Some(year),
+                Ok(Some(DateValue::Quarter { year, .. })) => year,
+                _ => None,
+            },
+        };
+        let named = named.or(match cell {
+            Cell::Date(d) => Some(d.year()),
+            Cell::Number(v) if *v > 366.0 => self
+                .date_value(field)
+                .ok()
+                .flatten()
+                .and_then(|d| d.as_day())
+                .map(|d| d.year()),
+            _ => None,
+        });
+        match named {
+            Some(y) if y != year => Err(self.err(
+                field,
+                cell,
+                format!("the planned time is in {y}, outside the plan's year {year}"),
+            )),
+            _ => Ok(quarter),
+        }
+    }
+
     fn money_shift(&self, field: &str) -> Res<u32> {
         let i = self.index(field);
         let unit = self

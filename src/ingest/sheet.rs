@@ -181,6 +181,40 @@ pub fn band(fields: &'static [Field], top: &Row, bottom: Option<&Row>, merges: O
     }
 }
 
+/// Whether `bottom` can be the sub-header row of a band under `top`: header cells only.
+/// A data row is never one (DATA_MODEL.md, "Row rules"): its cells are numbers, dates,
+/// sequence numbers or long values, and it has values under headers that stand on their
+/// own (a name under 主管部门), where a sub-header row has cells only under group headers
+/// or under nothing.
+pub fn sub_header_row(fields: &[Field], top: &Row, bottom: &Row, merges: Option<&[MergedRegion]>) -> bool {
+    let groups_at = |col: u32| {
+        merges.is_some_and(|m| {
+            m.iter()
+                .any(|r| r.start.0 == top.index && r.start.1 <= col && col <= r.end.1 && r.end.1 > r.start.1)
+        })
+    };
+    bottom.cells.iter().all(|(col, cell)| {
+        let raw = match cell {
+            Cell::Empty => return true,
+            Cell::Text(t) => text(t),
+            _ => return false,
+        };
+        if raw.is_empty() {
+            return true;
+        }
+        let sequence = raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_punctuation() || c.is_whitespace());
+        if sequence || raw.chars().count() > 16 || raw.chars().any(|c| c.is_ascii_digit()) {
+            return false;
+        }
+        match cell_text(top, *col) {
+            Some(h) if !groups_at(*col) => match_field(fields, &header_key(&h).0).is_none(),
+            _ => true,
+        }
+    })
+}
+
 /// Finds the best header band among the first rows: the row (or pair of rows) that names
 /// the most fields, at least two and at least one required field.
 pub fn find_header(
@@ -194,7 +228,7 @@ pub fn find_header(
         let one = band(fields, top, None, merges);
         let two = rows
             .get(i + 1)
-            .filter(|b| b.index == top.index + 1)
+            .filter(|b| b.index == top.index + 1 && sub_header_row(fields, top, b, merges))
             .map(|b| band(fields, top, Some(b), merges));
         // A two-row band must name more fields than either of its rows alone.
         let bottom_alone = rows.get(i + 1).map_or(0, |b| band(fields, b, None, merges).score());
@@ -480,8 +514,11 @@ fn is_note_start(t: &str) -> bool {
         || t == "说明"
 }
 
-/// A four-digit year followed by 年 (`2019年公共管理信息系统…`), or a 20xx in a file name.
-pub fn find_year(s: &str) -> Option<i32> {
+/// The one year a title or file name names: `2019年…计划预告`, `计划_2020_v2.xlsx`.
+/// Dates (`2018年12月20日`, `2018-12-20`) are not the year a file is about. A range
+/// (`2018-2025年度`, `2018年至2020年`) or two different years name no one year:
+/// `Err` says which, and the ingest asks for `--year` (DATA_MODEL.md, "Row rules").
+pub fn find_year(s: &str) -> Result<Option<i32>, String> {
     let t = text(s);
     let chars: Vec<char> = t.chars().collect();
     let year_at = |i: usize| -> Option<i32> {
@@ -491,9 +528,61 @@ pub fn find_year(s: &str) -> Option<i32> {
         let after_digit = chars.get(i + 4).is_some_and(|c| c.is_ascii_digit());
         ((2000..=2099).contains(&y) && !before_digit && !after_digit).then_some(y)
     };
-    (0..chars.len())
-        .find_map(|i| year_at(i).filter(|_| chars.get(i + 4) == Some(&'年')))
-        .or_else(|| (0..chars.len()).find_map(year_at))
+    let digits_from = |i: usize| {
+        chars[i.min(chars.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let mut years: Vec<i32> = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let Some(y) = year_at(i) else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + 4;
+        if chars.get(j) == Some(&'年') {
+            j += 1;
+        }
+        // A date: 2018年12月…, 2018-12-20, 2018.12, 2018/12.
+        let month_follows = |k: usize| {
+            let n = digits_from(k);
+            (1..=2).contains(&n) && matches!(chars.get(k + n), Some('月' | '-' | '.' | '/') | None)
+        };
+        if (chars.get(i + 4) == Some(&'年') && month_follows(i + 5))
+            || (matches!(chars.get(i + 4), Some('-' | '.' | '/')) && month_follows(i + 5) && digits_from(i + 5) <= 2)
+        {
+            i += 5;
+            continue;
+        }
+        // A range: 2018-2025, 2018年至2025年, 2018～2020.
+        let mut k = j;
+        while chars.get(k).is_some_and(|c| c.is_whitespace()) {
+            k += 1;
+        }
+        if matches!(chars.get(k), Some('-' | '–' | '—' | '~' | '～' | '至' | '到')) {
+            let mut m = k + 1;
+            while chars.get(m).is_some_and(|c| c.is_whitespace() || *c == '—') {
+                m += 1;
+            }
+            if let Some(y2) = year_at(m) {
+                return Err(format!("names a range of years ({y}–{y2})"));
+            }
+        }
+        if !years.contains(&y) {
+            years.push(y);
+        }
+        i += 4;
+    }
+    match years.as_slice() {
+        [] => Ok(None),
+        [y] => Ok(Some(*y)),
+        many => Err(format!(
+            "names several years ({})",
+            many.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+        )),
+    }
 }
 
 /// A sheet-wide money unit from a title line such as `单位：万元` or `（金额单位：元）`.
@@ -537,10 +626,20 @@ mod tests {
 
     #[test]
     fn years_come_from_titles_and_file_names() {
-        assert_eq!(find_year("2019年公共管理信息系统安全测评计划预告"), Some(2019));
-        assert_eq!(find_year("测评计划预告_2020_v2.xlsx"), Some(2020));
-        assert_eq!(find_year("２０１８年计划"), Some(2018));
-        assert_eq!(find_year("编号 12019 计划"), None);
+        assert_eq!(find_year("2019年公共管理信息系统安全测评计划预告"), Ok(Some(2019)));
+        assert_eq!(find_year("测评计划预告_2020_v2.xlsx"), Ok(Some(2020)));
+        assert_eq!(find_year("２０１８年计划"), Ok(Some(2018)));
+        assert_eq!(find_year("编号 12019 计划"), Ok(None));
+        assert_eq!(find_year("2019年测评计划预告 填报日期：2018年12月20日"), Ok(Some(2019)));
+        assert_eq!(find_year("2019年计划（2018-12-20 印发）"), Ok(Some(2019)));
+        assert_eq!(find_year("2019年计划（2019年修订）"), Ok(Some(2019)));
+        assert!(find_year("2018-2025年度公共管理信息系统安全测评计划预告")
+            .unwrap_err()
+            .contains("2018–2025"));
+        assert!(find_year("2018年至2020年测评计划").is_err());
+        assert!(find_year("2018年测评计划（2019年）")
+            .unwrap_err()
+            .contains("2018, 2019"));
     }
 
     #[test]

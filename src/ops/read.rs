@@ -102,7 +102,11 @@ pub async fn report(wh: &Warehouse, req: &ReportRequest) -> Result<ReportWritten
             quarter,
         },
         (false, Some(quarter)) => return Err(Error::Usage(format!("quarter {quarter} is not a quarter (1–4)"))),
-        (false, None) => return Err(Error::Usage("a quarterly report needs a quarter (--quarter 1–4)".into())),
+        (false, None) => {
+            return Err(Error::Usage(
+                "a quarterly report needs a quarter (--quarter 1–4)".into(),
+            ))
+        }
     };
     let session = sql::session(wh, req.as_of.as_ref()).await?;
     let files = crate::report::write(&session, scope, req.lang, &req.out).await?;

@@ -527,3 +527,112 @@ fn data_files(wh: &TestWarehouse, table: &str) -> Vec<String> {
         .filter(|n| n != "_delta_log")
         .collect()
 }
+
+/// An office-shaped plan: title, sub-title with a filing date, header, then `data`.
+fn office_plan(wh: &TestWarehouse, name: &str, title: &str, data: &[[&str; 7]]) -> std::path::PathBuf {
+    let path = wh.file(name);
+    let mut rows: Vec<Vec<&str>> = vec![
+        vec![title],
+        vec!["填报日期：2019年12月20日"],
+        vec![
+            "序号",
+            "主管部门",
+            "预算单位",
+            "系统名称",
+            "安全保护等级",
+            "计划测评时间",
+            "备注",
+        ],
+    ];
+    rows.extend(data.iter().map(|r| r.to_vec()));
+    let rows: Vec<&[&str]> = rows.iter().map(Vec::as_slice).collect();
+    xlsx(&path, &[("计划", &rows)]);
+    path
+}
+
+/// DATA_MODEL.md "Row rules": a first data row whose remark reads like a header is data.
+#[test]
+fn a_first_data_row_with_a_remark_is_loaded_not_taken_as_a_header() {
+    for remark in ["试运行结束后30日内测评", "计划测评时间待定", "安全保护等级待复核"] {
+        let wh = TestWarehouse::new();
+        let file = office_plan(
+            &wh,
+            "计划.xlsx",
+            "2020年公共管理信息系统安全测评计划预告",
+            &[
+                ["1", "市教委", "市第一中学", "教务系统", "第二级", "2020年3月", remark],
+                ["2", "市教委", "市第二中学", "门户网站", "第二级", "二季度", ""],
+                ["3", "市卫健委", "市人民医院", "挂号系统", "第三级", "2020年8月", remark],
+            ],
+        );
+        let out = wh.ingest(&[&file]);
+        assert!(out.contains("3 loaded, 0 rejected"), "{remark}: {out}");
+        assert_eq!(
+            wh.rows("SELECT unit, system, planned_quarter FROM plan_items ORDER BY source_row"),
+            vec![
+                vec!["市第一中学".to_string(), "教务系统".into(), "1".into()],
+                vec!["市第二中学".to_string(), "门户网站".into(), "2".into()],
+                vec!["市人民医院".to_string(), "挂号系统".into(), "3".into()],
+            ],
+            "{remark}"
+        );
+        let inspect = wh.run(&["inspect", file.to_str().unwrap()]);
+        assert!(inspect.contains("header: row 3 ("), "{remark}: {inspect}");
+    }
+}
+
+#[test]
+fn a_title_naming_a_range_of_years_asks_for_year() {
+    let wh = TestWarehouse::new();
+    let file = office_plan(
+        &wh,
+        "计划预告.xlsx",
+        "2018-2025年度公共管理信息系统安全测评计划预告",
+        &[["1", "市教委", "市第一中学", "教务系统", "第二级", "三季度", ""]],
+    );
+    let (code, err) = wh.fail(&["ingest", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("its title names a range of years (2018–2025); pass --year"),
+        "{err}"
+    );
+    assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "0");
+    let out = wh.run(&["ingest", "--year", "2020", file.to_str().unwrap()]);
+    assert!(out.contains("plan 2020 revision 1"), "{out}");
+    // A title and a file name that disagree name no year either.
+    let other = office_plan(
+        &wh,
+        "2021年计划预告.xlsx",
+        "2022年公共管理信息系统安全测评计划预告",
+        &[["1", "市教委", "市第三中学", "教务系统", "第二级", "三季度", ""]],
+    );
+    let (_, err) = wh.fail(&["ingest", other.to_str().unwrap()]);
+    assert!(
+        err.contains("its title says 2022 and its file name 2021; pass --year"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_planned_time_outside_the_plan_year_rejects_the_row() {
+    let wh = TestWarehouse::new();
+    let file = office_plan(
+        &wh,
+        "计划.xlsx",
+        "2020年公共管理信息系统安全测评计划预告",
+        &[
+            ["1", "市教委", "市第一中学", "教务系统", "第二级", "2020年5月", ""],
+            ["2", "市教委", "市第二中学", "门户网站", "第二级", "2021年5月", ""],
+            ["3", "市教委", "市第三中学", "OA系统", "第二级", "2020年第四季度", ""],
+        ],
+    );
+    let out = wh.ingest(&[&file]);
+    assert!(out.contains("2 loaded, 1 rejected"), "{out}");
+    let rejects = wh.rows("SELECT source_row, reason FROM rejects");
+    assert_eq!(rejects.len(), 1);
+    assert_eq!(rejects[0][0], "5");
+    assert!(
+        rejects[0][1].contains("the planned time is in 2021, outside the plan's year 2020"),
+        "{rejects:?}"
+    );
+}
