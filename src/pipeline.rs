@@ -206,7 +206,12 @@ pub async fn export(ctx: &datafusion::prelude::SessionContext, q: &str, to: &Pat
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "result".into());
-            let headers = schema.fields().iter().map(|f| f.name().clone()).collect();
+            // Chinese labels from the data dictionary; a column it does not know keeps its name.
+            let headers = schema
+                .fields()
+                .iter()
+                .map(|f| crate::warehouse::schema::label_of(f.name()).map_or_else(|| f.name().clone(), str::to_string))
+                .collect();
             return crate::report::xlsx::save(
                 to,
                 &[crate::report::xlsx::Sheet {

@@ -46,6 +46,13 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         }
         Command::Describe { name, format } => {
             let (schema, batches) = ops::describe(&wh, &name).await?;
+            if let (OutputFormat::Table, Some((kind, label, doc))) = (format, exec::doc_of(&name)) {
+                writeln!(out, "{kind} {name} ({label})")?;
+                for line in sql::print::wrap(&doc, sql::print::terminal_width().unwrap_or(100)) {
+                    writeln!(out, "  {line}")?;
+                }
+                writeln!(out)?;
+            }
             write_batches(&schema, &batches, format, out)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -13,24 +13,57 @@ fn print_listing(listing: crate::ops::Rows, format: OutputFormat) -> Result<()> 
     write_batches(&listing.0, &listing.1, format, &mut std::io::stdout().lock())
 }
 
-async fn run_and_print(ctx: &datafusion::prelude::SessionContext, sql: &str, format: OutputFormat) -> Result<()> {
-    for (schema, batches) in crate::sql::exec::run_all(ctx, sql).await? {
-        write_batches(&schema, &batches, format, &mut std::io::stdout().lock())?;
+/// Runs each statement of `sql`, printing its result (and its time with `\timing`).
+async fn run_and_print(
+    ctx: &datafusion::prelude::SessionContext,
+    sql: &str,
+    format: OutputFormat,
+    timing: bool,
+) -> Result<()> {
+    let statements = datafusion::sql::parser::DFParser::parse_sql(sql)?;
+    for statement in statements {
+        let started = std::time::Instant::now();
+        let (schema, batches) = crate::sql::exec::run_statement(ctx, statement).await?;
+        let elapsed = started.elapsed();
+        if !(schema.fields().is_empty() && batches.iter().all(|b| b.num_rows() == 0)) {
+            write_batches(&schema, &batches, format, &mut std::io::stdout().lock())?;
+        }
+        if timing {
+            println!("Time: {:.3} ms", elapsed.as_secs_f64() * 1000.0);
+        }
     }
     Ok(())
 }
 
+/// Whether `buffer` ends a statement: its last token, outside strings, quoted names and
+/// comments, is `;` (the SQL tokenizer decides, as datafusion-cli does).
+pub(crate) fn statement_complete(buffer: &str) -> bool {
+    use datafusion::sql::sqlparser::dialect::GenericDialect;
+    use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+    match Tokenizer::new(&GenericDialect {}, buffer).tokenize() {
+        // An unterminated string or quoted name: the statement goes on.
+        Err(_) => false,
+        Ok(tokens) => tokens
+            .iter()
+            .rev()
+            .find(|t| !matches!(t, Token::Whitespace(_)))
+            .is_some_and(|t| *t == Token::SemiColon),
+    }
+}
+
 const HELP: &str = "\\d         list tables and views
 \\d NAME    describe a table or view (columns, types, Chinese labels)
+\\timing    print each statement's time (on/off)
 \\q         quit
 \\?         this help
-SQL statements end with `;` and may span lines.";
+SQL statements end with `;` and may span lines (a `;` in a string or comment does not end one).";
 
 /// A backslash command.
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
     List,
     Describe(String),
+    Timing,
     Quit,
     Help,
     Unknown(String),
@@ -44,6 +77,7 @@ fn parse_command(line: &str) -> Option<Command> {
         (Some("d"), None) => Command::List,
         (Some("d"), Some(name)) => Command::Describe(name.trim_end_matches(';').to_string()),
         (Some("q"), _) => Command::Quit,
+        (Some("timing"), _) => Command::Timing,
         (Some("?"), _) | (Some("h"), _) => Command::Help,
         _ => Command::Unknown(line.to_string()),
     })
@@ -72,6 +106,7 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
     let mut lines = stdin.lock().lines();
     let mut buffer = String::new();
     let mut ok = true;
+    let mut timing = false;
     loop {
         let prompt = if buffer.is_empty() { "ceping> " } else { "   ...> " };
         let line = match editor.as_mut() {
@@ -95,6 +130,11 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
                 }
                 let result = match cmd {
                     Command::Quit => break,
+                    Command::Timing => {
+                        timing = !timing;
+                        println!("Timing is {}.", if timing { "on" } else { "off" });
+                        Ok(())
+                    }
                     Command::Help => {
                         println!("{HELP}");
                         Ok(())
@@ -117,16 +157,16 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
         }
         buffer.push_str(&line);
         buffer.push('\n');
-        if line.trim_end().ends_with(';') {
+        if statement_complete(&buffer) {
             let sql = std::mem::take(&mut buffer);
             if let Some(ed) = editor.as_mut() {
                 let _ = ed.add_history_entry(sql.trim());
             }
-            ok = report(run_and_print(&session.ctx, &sql, format).await);
+            ok = report(run_and_print(&session.ctx, &sql, format, timing).await);
         }
     }
     if !buffer.trim().is_empty() {
-        ok = report(run_and_print(&session.ctx, &buffer, format).await);
+        ok = report(run_and_print(&session.ctx, &buffer, format, timing).await);
     }
     if let (Some(ed), Some(h)) = (editor.as_mut(), history.as_ref()) {
         let _ = ed.save_history(h);
@@ -158,5 +198,17 @@ mod tests {
         assert_eq!(parse_command("\\q"), Some(Command::Quit));
         assert_eq!(parse_command("select 1;"), None);
         assert_eq!(parse_command("\\x"), Some(Command::Unknown("\\x".into())));
+        assert_eq!(parse_command("\\timing"), Some(Command::Timing));
+    }
+
+    #[test]
+    fn a_statement_ends_at_a_semicolon_outside_strings_and_comments() {
+        assert!(statement_complete("SELECT 1;\n"));
+        assert!(statement_complete("SELECT 1; -- done\n"));
+        assert!(!statement_complete("SELECT 'ends with;\n"));
+        assert!(statement_complete("SELECT 'ends with;\n' AS s;\n"));
+        assert!(!statement_complete("SELECT 1 -- not yet;\n"));
+        assert!(!statement_complete("SELECT \"odd;\n"));
+        assert!(!statement_complete("SELECT 1\n"));
     }
 }

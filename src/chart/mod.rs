@@ -39,7 +39,12 @@ pub struct Chart {
     pub lines: Vec<(String, Vec<f64>)>,
     /// Categories down the side (long department names read better).
     pub horizontal: bool,
+    /// The values are counts: the value axis shows whole numbers only.
+    pub counts: bool,
 }
+
+/// Width of the legend strip to the right of the plot: the legend never covers data.
+const LEGEND_WIDTH: u32 = 190;
 
 const PALETTE: [RGBColor; 6] = [
     RGBColor(0x2E, 0x6F, 0xB7),
@@ -106,15 +111,19 @@ impl Chart {
         Ok(out)
     }
 
-    /// Draws onto any plotters backend.
+    /// Draws onto any plotters backend: the plot on the left, the legend in its own strip
+    /// on the right.
     pub fn draw<DB: DrawingBackend>(
         &self,
         root: DrawingArea<DB, Shift>,
     ) -> std::result::Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
         root.fill(&WHITE)?;
+        let root = root.titled(&self.title, (FONT, 26))?;
+        let (width, _) = root.dim_in_pixel();
+        let (plot, legend) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
         let n = self.categories.len().max(1);
         let groups = self.bars.len().max(1) as f64;
-        let width = 0.8 / groups;
+        let bar = 0.8 / groups;
         let max = self.max_value();
         let label = |x: &f64| {
             let i = x.round();
@@ -124,8 +133,29 @@ impl Chart {
                 String::new()
             }
         };
-        let mut builder = ChartBuilder::on(&root);
-        builder.caption(&self.title, (FONT, 26)).margin(16);
+        // Counts: whole-number ticks only (no `140.0`, no `2.5` systems).
+        let counts = self.counts;
+        let value = move |v: &f64| {
+            if counts {
+                if (v - v.round()).abs() < 1e-9 {
+                    format!("{}", v.round() as i64)
+                } else {
+                    String::new()
+                }
+            } else if (v - v.round()).abs() < 1e-9 {
+                format!("{}", v.round() as i64)
+            } else {
+                format!("{v:.1}")
+            }
+        };
+        let value_ticks = if counts {
+            (max.floor() as usize + 1).clamp(2, 11)
+        } else {
+            11
+        };
+        let mut builder = ChartBuilder::on(&plot);
+        builder.margin(16);
+        let mut entries: Vec<(String, RGBColor, bool)> = Vec::new();
         if self.horizontal {
             builder.x_label_area_size(48).y_label_area_size(170);
             let mut chart = builder.build_cartesian_2d(0.0..max, -0.5..(n as f64 - 0.5))?;
@@ -134,27 +164,21 @@ impl Chart {
                 .disable_y_mesh()
                 .y_labels(n)
                 .y_label_formatter(&label)
+                .x_labels(value_ticks)
+                .x_label_formatter(&value)
                 .x_desc(&self.value_label)
                 .label_style((FONT, 14))
                 .axis_desc_style((FONT, 16))
                 .draw()?;
             for (s, (name, values)) in self.bars.iter().enumerate() {
                 let color = PALETTE[s % PALETTE.len()];
-                let offset = -0.4 + s as f64 * width;
-                chart
-                    .draw_series(values.iter().enumerate().map(|(i, v)| {
-                        let y = i as f64 + offset;
-                        Rectangle::new([(0.0, y), (*v, y + width * 0.9)], color.filled())
-                    }))?
-                    .label(name)
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+                let offset = -0.4 + s as f64 * bar;
+                chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                    let y = i as f64 + offset;
+                    Rectangle::new([(0.0, y), (*v, y + bar * 0.9)], color.filled())
+                }))?;
+                entries.push((name.clone(), color, false));
             }
-            chart
-                .configure_series_labels()
-                .label_font((FONT, 14))
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .draw()?;
         } else {
             builder.x_label_area_size(56).y_label_area_size(72);
             let mut chart = builder.build_cartesian_2d(-0.5..(n as f64 - 0.5), 0.0..max)?;
@@ -163,6 +187,8 @@ impl Chart {
                 .disable_x_mesh()
                 .x_labels(n)
                 .x_label_formatter(&label)
+                .y_labels(value_ticks)
+                .y_label_formatter(&value)
                 .y_desc(&self.value_label)
                 .x_desc(&self.category_label)
                 .label_style((FONT, 14))
@@ -170,31 +196,29 @@ impl Chart {
                 .draw()?;
             for (s, (name, values)) in self.bars.iter().enumerate() {
                 let color = PALETTE[s % PALETTE.len()];
-                let offset = -0.4 + s as f64 * width;
-                chart
-                    .draw_series(values.iter().enumerate().map(|(i, v)| {
-                        let x = i as f64 + offset;
-                        Rectangle::new([(x, 0.0), (x + width * 0.9, *v)], color.filled())
-                    }))?
-                    .label(name)
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+                let offset = -0.4 + s as f64 * bar;
+                chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                    let x = i as f64 + offset;
+                    Rectangle::new([(x, 0.0), (x + bar * 0.9, *v)], color.filled())
+                }))?;
+                entries.push((name.clone(), color, false));
             }
             for (s, (name, values)) in self.lines.iter().enumerate() {
                 let color = PALETTE[(self.bars.len() + s) % PALETTE.len()];
                 let points: Vec<(f64, f64)> = values.iter().enumerate().map(|(i, v)| (i as f64, *v)).collect();
-                chart
-                    .draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], color.stroke_width(3)));
+                chart.draw_series(LineSeries::new(points.clone(), color.stroke_width(3)))?;
                 chart.draw_series(points.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
+                entries.push((name.clone(), color, true));
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font((FONT, 14))
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .draw()?;
+        }
+        for (k, (name, color, line)) in entries.iter().enumerate() {
+            let y = 40 + 26 * k as i32;
+            if *line {
+                legend.draw(&PathElement::new(vec![(8, y), (30, y)], color.stroke_width(3)))?;
+            } else {
+                legend.draw(&Rectangle::new([(10, y - 7), (28, y + 7)], color.filled()))?;
+            }
+            legend.draw(&Text::new(shorten(name, 11), (36, y - 8), (FONT, 14).into_font()))?;
         }
         root.present()?;
         Ok(())

@@ -56,15 +56,104 @@ impl Scope {
 pub struct Table {
     pub title: String,
     pub view: &'static str,
+    /// Headers as HTML and Markdown show them (money in 万元 in Chinese).
     pub headers: Vec<String>,
+    /// Headers of the XLSX sheet, whose cells keep exact yuan.
+    pub xlsx_headers: Vec<String>,
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
+    pub lang: Lang,
 }
 
 impl Table {
+    /// The cells as a briefing writes them: Chinese words for codes (便函 / 督促函, 按期 /
+    /// 即将到期 / 逾期, conclusions, risk levels), rates as percentages with one decimal,
+    /// money in 万元 with two decimals (Chinese) — or the codes, rates and yuan (English).
     pub fn cells(&self) -> Result<Vec<Vec<String>>> {
+        let raw = cell_strings(&self.batches)?;
+        let fields = self.schema.fields();
+        Ok(raw
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .zip(fields.iter())
+                    .map(|(cell, f)| display(&cell, f.name(), f.data_type(), self.lang))
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// The raw cells (codes, exact yuan, fractions): what XLSX and CSV keep.
+    pub fn raw_cells(&self) -> Result<Vec<Vec<String>>> {
         cell_strings(&self.batches)
     }
+}
+
+/// A code's Chinese word, in the columns that hold codes.
+fn zh_word(column: &str, value: &str) -> Option<&'static str> {
+    Some(match (column, value) {
+        ("letter", "notice") => "便函",
+        ("letter", "urge") => "督促函",
+        ("status", "on_time") => "按期",
+        ("status", "due_soon") => "即将到期",
+        ("status", "overdue") => "逾期",
+        ("status", "fixed") => "已整改",
+        ("status", "open") => "未整改",
+        ("status", "in_progress") => "整改中",
+        ("conclusion", "pass") => "符合",
+        ("conclusion", "basic_pass") => "基本符合",
+        ("conclusion", "fail") => "不符合",
+        ("conclusion", "excellent") => "优",
+        ("conclusion", "good") => "良",
+        ("conclusion", "fair") => "中",
+        ("conclusion", "poor") => "差",
+        ("risk" | "risk_level", "high") => "高",
+        ("risk" | "risk_level", "medium") => "中",
+        ("risk" | "risk_level", "low") => "低",
+        ("reason", "periodic") => "周期测评",
+        ("reason", "new") => "新建系统",
+        ("reason", "change") => "重大变更复测",
+        _ => return None,
+    })
+}
+
+/// One cell as a report shows it.
+pub fn display(cell: &str, column: &str, ty: &datafusion::arrow::datatypes::DataType, lang: Lang) -> String {
+    use datafusion::arrow::datatypes::DataType;
+    if cell.is_empty() {
+        return String::new();
+    }
+    if column.ends_with("_rate") {
+        if let Ok(v) = cell.parse::<f64>() {
+            return format!("{:.1}%", v * 100.0);
+        }
+    }
+    if lang == Lang::En {
+        return cell.to_string();
+    }
+    if let Some(word) = zh_word(column, cell) {
+        return word.to_string();
+    }
+    if let DataType::Decimal128(_, 2) = ty {
+        return wan_yuan(cell).unwrap_or_else(|| cell.to_string());
+    }
+    cell.to_string()
+}
+
+/// `622300.00` (yuan) → `62.23` (万元), rounded half away from zero to the hundredth.
+pub fn wan_yuan(yuan: &str) -> Option<String> {
+    let (int, frac) = yuan.split_once('.').unwrap_or((yuan, "0"));
+    let neg = int.starts_with('-');
+    let digits = format!("{}{:0<2}", int.trim_start_matches('-'), &frac[..frac.len().min(2)]);
+    let fen: i128 = digits.parse().ok()?;
+    // 1 万元 = 1,000,000 fen; hundredths of 万元 = 10,000 fen.
+    let hundredths = (fen + 5_000) / 10_000;
+    Some(format!(
+        "{}{}.{:02}",
+        if neg && hundredths > 0 { "-" } else { "" },
+        hundredths / 100,
+        hundredths % 100
+    ))
 }
 
 /// A headline sentence with its figures.
@@ -117,6 +206,8 @@ fn header(col: &str, lang: Lang) -> String {
         "assessment_fees" => "测评费（元）",
         "fee_per_system" => "每系统测评费（元）",
         "status" => "状态",
+        "department" => "主管部门",
+        "unit" => "预算单位",
         other => crate::warehouse::schema::label_of(other).unwrap_or(other),
     };
     zh.to_string()
@@ -124,13 +215,24 @@ fn header(col: &str, lang: Lang) -> String {
 
 async fn table(session: &Session, title: &str, view: &'static str, sql: &str, lang: Lang) -> Result<Table> {
     let (schema, batches) = query(&session.ctx, sql).await?;
-    let headers = schema.fields().iter().map(|f| header(f.name(), lang)).collect();
+    let xlsx_headers: Vec<String> = schema.fields().iter().map(|f| header(f.name(), lang)).collect();
+    let headers = schema
+        .fields()
+        .iter()
+        .zip(&xlsx_headers)
+        .map(|(f, h)| match (lang, f.data_type()) {
+            (Lang::Zh, datafusion::arrow::datatypes::DataType::Decimal128(_, 2)) => h.replace("（元）", "（万元）"),
+            _ => h.clone(),
+        })
+        .collect();
     Ok(Table {
         title: title.to_string(),
         view,
         headers,
+        xlsx_headers,
         schema,
         batches,
+        lang,
     })
 }
 
@@ -148,7 +250,7 @@ fn column_f64(t: &Table, name: &str) -> Result<Vec<f64>> {
 
 fn column_str(t: &Table, name: &str) -> Result<Vec<String>> {
     let i = t.schema.index_of(name)?;
-    Ok(t.cells()?.into_iter().map(|r| r[i].clone()).collect())
+    Ok(t.raw_cells()?.into_iter().map(|r| r[i].clone()).collect())
 }
 
 /// Reads everything a report shows.
@@ -287,6 +389,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             ],
             lines: vec![],
             horizontal: false,
+            counts: true,
         },
     ));
     let quarters: Vec<String> = column_str(&execution, "quarter")?.iter().map(|q| q_label(q)).collect();
@@ -309,6 +412,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
                 (l("计划系统", "planned"), column_f64(&execution, "planned_systems")?),
             ],
             horizontal: false,
+            counts: true,
         },
     ));
     charts.push((
@@ -333,6 +437,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             ],
             lines: vec![],
             horizontal: false,
+            counts: true,
         },
     ));
     let top = 15.min(spending.cells()?.len());
@@ -354,13 +459,14 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             ],
             lines: vec![],
             horizontal: true,
+            counts: false,
         },
     ));
     let status_names: Vec<String> = column_str(&cycle, "status")?
         .iter()
         .map(|s| match (lang, s.as_str()) {
             (Lang::Zh, "on_time") => "按期".to_string(),
-            (Lang::Zh, "due_soon") => "60天内到期".to_string(),
+            (Lang::Zh, "due_soon") => "即将到期".to_string(),
             (Lang::Zh, "overdue") => "逾期".to_string(),
             (_, other) => other.to_string(),
         })
@@ -378,6 +484,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             bars: vec![(l("系统", "systems"), column_f64(&cycle, "systems")?)],
             lines: vec![],
             horizontal: false,
+            counts: true,
         },
     ));
 
@@ -417,4 +524,39 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         tables,
         charts,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::datatypes::DataType;
+
+    #[test]
+    fn money_in_wan_yuan_to_the_hundredth() {
+        assert_eq!(wan_yuan("622300.00").as_deref(), Some("62.23"));
+        assert_eq!(wan_yuan("49.99").as_deref(), Some("0.00"));
+        assert_eq!(wan_yuan("50.00").as_deref(), Some("0.01"));
+        assert_eq!(wan_yuan("12345678.90").as_deref(), Some("1234.57"));
+        assert_eq!(wan_yuan("0").as_deref(), Some("0.00"));
+    }
+
+    #[test]
+    fn cells_read_as_a_briefing_writes_them() {
+        let money = DataType::Decimal128(18, 2);
+        assert_eq!(display("urge", "letter", &DataType::Utf8, Lang::Zh), "督促函");
+        assert_eq!(display("notice", "letter", &DataType::Utf8, Lang::Zh), "便函");
+        assert_eq!(display("due_soon", "status", &DataType::Utf8, Lang::Zh), "即将到期");
+        assert_eq!(
+            display("basic_pass", "conclusion", &DataType::Utf8, Lang::Zh),
+            "基本符合"
+        );
+        assert_eq!(display("high", "risk", &DataType::Utf8, Lang::Zh), "高");
+        assert_eq!(
+            display("0.13636", "completion_rate", &DataType::Float64, Lang::Zh),
+            "13.6%"
+        );
+        assert_eq!(display("622300.00", "spent", &money, Lang::Zh), "62.23");
+        assert_eq!(display("urge", "letter", &DataType::Utf8, Lang::En), "urge");
+        assert_eq!(display("622300.00", "spent", &money, Lang::En), "622300.00");
+    }
 }

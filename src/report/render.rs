@@ -25,6 +25,17 @@ fn source_note(view: &str, version: i64, lang: Lang) -> String {
     }
 }
 
+/// Rows of a table shown in the HTML and Markdown body; the XLSX sheet has every row.
+pub const TOP_ROWS: usize = 20;
+
+/// The line under a cut list: how many more rows, and where they all are.
+fn more_note(more: usize, title: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("……另有 {more} 行未列出，完整列表见 report.xlsx 工作表“{title}”。"),
+        Lang::En => format!("… {more} more rows not shown; the full list is in report.xlsx, sheet “{title}”."),
+    }
+}
+
 pub fn write(report: &Report, lang: Lang, out: &Path) -> Result<Vec<PathBuf>> {
     fs_err::create_dir_all(out.join("charts"))?;
     let mut written = Vec::new();
@@ -46,7 +57,7 @@ pub fn write(report: &Report, lang: Lang, out: &Path) -> Result<Vec<PathBuf>> {
         .iter()
         .map(|t| super::xlsx::Sheet {
             name: &t.title,
-            headers: t.headers.clone(),
+            headers: t.xlsx_headers.clone(),
             schema: t.schema.clone(),
             batches: &t.batches,
         })
@@ -87,7 +98,8 @@ fn markdown(r: &Report, lang: Lang, now: &str) -> Result<String> {
             )
             .ok();
         }
-        for row in rows {
+        let more = rows.len().saturating_sub(TOP_ROWS);
+        for row in rows.into_iter().take(TOP_ROWS) {
             writeln!(
                 s,
                 "| {} |",
@@ -97,6 +109,9 @@ fn markdown(r: &Report, lang: Lang, now: &str) -> Result<String> {
                     .join(" | ")
             )
             .ok();
+        }
+        if more > 0 {
+            writeln!(s, "\n{}", more_note(more, &t.title, lang)).ok();
         }
         writeln!(s, "\n*{}*", source_note(t.view, r.warehouse_version, lang)).ok();
     }
@@ -177,7 +192,8 @@ fn html_text(r: &Report, lang: Lang, now: &str) -> Result<String> {
             )
             .ok();
         }
-        for row in rows {
+        let more = rows.len().saturating_sub(TOP_ROWS);
+        for row in rows.into_iter().take(TOP_ROWS) {
             s.push_str("<tr>");
             for (c, v) in row.iter().enumerate() {
                 let class = if numeric.get(c).copied().unwrap_or(false) {
@@ -189,9 +205,13 @@ fn html_text(r: &Report, lang: Lang, now: &str) -> Result<String> {
             }
             s.push_str("</tr>\n");
         }
+        s.push_str("</table>\n");
+        if more > 0 {
+            writeln!(s, "<p class=\"more\">{}</p>", esc(&more_note(more, &t.title, lang))).ok();
+        }
         writeln!(
             s,
-            "</table>\n<p class=\"source\">{}</p>",
+            "<p class=\"source\">{}</p>",
             esc(&source_note(t.view, r.warehouse_version, lang))
         )
         .ok();

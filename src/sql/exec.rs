@@ -41,7 +41,8 @@ pub async fn query(ctx: &SessionContext, sql: &str) -> Result<(SchemaRef, Vec<Re
     }
 }
 
-async fn run_statement(
+/// Runs one parsed statement (read-only: no DML) and collects its result.
+pub async fn run_statement(
     ctx: &SessionContext,
     statement: datafusion::sql::parser::Statement,
 ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
@@ -93,8 +94,38 @@ pub fn list_tables() -> Result<(SchemaRef, Vec<RecordBatch>)> {
             ]
         })
         .collect();
-    rows.extend(views().map(|v| vec![v.name.to_string(), "view".into(), String::new(), v.doc()]));
+    rows.extend(views().map(|v| {
+        vec![
+            v.name.to_string(),
+            "view".into(),
+            schema::view_label(v.name).unwrap_or("").to_string(),
+            first_sentence(v.doc().trim_start_matches(&format!("{}:", v.name)).trim()),
+        ]
+    }));
     string_batch(&["name", "kind", "label", "meaning"], rows)
+}
+
+/// The first sentence of a documentation text (`ceping tables` shows it; `describe` the whole).
+pub fn first_sentence(doc: &str) -> String {
+    let mut end = doc.len();
+    for (i, c) in doc.char_indices() {
+        let next = doc[i + c.len_utf8()..].chars().next();
+        if c == '。' || (matches!(c, '.' | ':') && next.is_none_or(char::is_whitespace)) {
+            end = i + c.len_utf8();
+            break;
+        }
+    }
+    doc[..end].trim().trim_end_matches(':').to_string()
+}
+
+/// A table's or view's kind, label and whole documentation, for `describe`.
+pub fn doc_of(name: &str) -> Option<(&'static str, &'static str, String)> {
+    if let Some(def) = schema::table(name) {
+        return Some(("table", def.label, def.meaning.to_string()));
+    }
+    views()
+        .find(|v| v.name == name)
+        .map(|v| ("view", schema::view_label(v.name).unwrap_or(""), v.doc()))
 }
 
 /// `ceping describe NAME` / `\d NAME`: the columns of a table (from the dictionary) or a
@@ -121,8 +152,13 @@ pub async fn describe(session: &Session, name: &str) -> Result<(SchemaRef, Vec<R
             .fields()
             .iter()
             .map(|f| {
-                let label = schema::label_of(f.name()).unwrap_or("").to_string();
-                vec![f.name().clone(), type_name(f.data_type()), label, String::new()]
+                let (label, meaning) = schema::column_def(f.name()).map_or(("", ""), |c| (c.label, c.meaning));
+                vec![
+                    f.name().clone(),
+                    type_name(f.data_type()),
+                    label.to_string(),
+                    meaning.to_string(),
+                ]
             })
             .collect();
         return string_batch(&["column", "type", "label", "meaning"], rows);

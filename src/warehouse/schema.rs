@@ -318,7 +318,144 @@ pub fn table(name: &str) -> Option<&'static TableDef> {
     TABLES.iter().copied().find(|t| t.name == name)
 }
 
-/// Chinese label of a column name in any table (first match), for report headings.
+/// Chinese label of a column name in any table (first match) or computed by a view, for
+/// report headings, `describe` and XLSX exports.
 pub fn label_of(column: &str) -> Option<&'static str> {
-    TABLES.iter().find_map(|t| t.column(column)).map(|c| c.label)
+    column_def(column).map(|c| c.label)
+}
+
+/// A metric or helper view's Chinese label (its SQL, documentation and columns are in
+/// `src/sql/views/NAME.sql`).
+pub const VIEW_LABELS: &[(&str, &str)] = &[
+    ("assessments_enriched", "测评结果（补全）"),
+    ("cycle_status", "测评周期状态"),
+    ("execution_by_quarter", "分季度测评实施"),
+    ("findings_unmatched", "未匹配测评报告的问题"),
+    ("letters_due", "应发函件"),
+    ("plan_coverage", "测评预告覆盖"),
+    ("plan_items_current", "现行测评计划"),
+    ("plans_behind", "未按计划测评的系统"),
+    ("rectification_by_system", "分系统整改进度"),
+    ("rectification_progress", "分季度整改进度"),
+    ("rectification_status", "整改状态"),
+    ("spending", "经费执行"),
+];
+
+/// Columns that views compute (not stored in any table): their labels and meanings.
+pub const VIEW_COLUMNS: &[ColumnDef] = &[
+    col("as_of", Date32, "统计日期", "the date the row is evaluated on"),
+    col(
+        "assessment_fees",
+        Money,
+        "测评费合计",
+        "sum of the assessments' fees, yuan",
+    ),
+    col(
+        "fee_per_system",
+        Money,
+        "每系统测评费",
+        "assessment fees / systems assessed, yuan",
+    ),
+    col("rectification_spent", Money, "整改支出", "yuan spent on rectification"),
+    col(
+        "service_spent",
+        Money,
+        "安全服务支出",
+        "yuan spent on security services",
+    ),
+    col("assessed_year", Int32, "测评年度", "year of the assessment counted"),
+    col(
+        "complete",
+        Boolean,
+        "整改完成",
+        "at least one finding and all fixed by the date",
+    ),
+    col(
+        "completion_rate",
+        Float64,
+        "完成率",
+        "systems assessed so far / systems planned",
+    ),
+    col(
+        "cumulative_systems",
+        Int64,
+        "累计测评系统数",
+        "distinct systems assessed in the year up to this quarter",
+    ),
+    col("days_late", Int32, "逾期天数", "days since the planned quarter ended"),
+    col(
+        "days_left",
+        Int32,
+        "剩余天数",
+        "days until the next assessment is due (negative: overdue)",
+    ),
+    col("departments", Int64, "主管部门数", "distinct normalised departments"),
+    col(
+        "due_by",
+        Date32,
+        "应测截止日",
+        "last day of the planned quarter (or of the year)",
+    ),
+    col(
+        "earliest_due",
+        Date32,
+        "最早应测日",
+        "the earliest due date among the unit's systems",
+    ),
+    col("findings", Int64, "问题数", "findings of the assessment counted"),
+    col("findings_fixed", Int64, "已整改问题数", "findings fixed by the date"),
+    col(
+        "findings_overdue",
+        Int64,
+        "逾期未整改问题数",
+        "findings past their deadline and not fixed by the date",
+    ),
+    col("letter", Utf8, "函件类型", "notice (便函) or urge (督促函)"),
+    col(
+        "next_due",
+        Date32,
+        "下次应测日期",
+        "when the next assessment is due by the level's cycle",
+    ),
+    col(
+        "planned_systems",
+        Int64,
+        "计划系统数",
+        "distinct systems in the year's current plan",
+    ),
+    col(
+        "planned_systems_assessed",
+        Int64,
+        "计划内已测系统数",
+        "planned systems assessed so far",
+    ),
+    col("quarter_end", Date32, "季度末", "last day of the quarter"),
+    col("systems", Int64, "系统数", "distinct systems"),
+    col("systems_assessed", Int64, "已测系统数", "distinct systems assessed"),
+    col(
+        "systems_behind",
+        Int64,
+        "滞后系统数",
+        "systems behind their planned quarter",
+    ),
+    col("units", Int64, "预算单位数", "distinct normalised budget units"),
+    col(
+        "unplanned_systems",
+        Int64,
+        "计划外测评系统数",
+        "systems assessed that the year's current plan does not list",
+    ),
+];
+
+/// A view's Chinese label.
+pub fn view_label(view: &str) -> Option<&'static str> {
+    VIEW_LABELS.iter().find(|(n, _)| *n == view).map(|(_, l)| *l)
+}
+
+/// A column's dictionary entry: a table's column, else a view-computed one.
+pub fn column_def(column: &str) -> Option<&'static ColumnDef> {
+    TABLES
+        .iter()
+        .find_map(|t| t.column(column))
+        .or_else(|| VIEW_COLUMNS.iter().find(|c| c.name == column))
 }

@@ -148,6 +148,23 @@ fn the_repl_reads_statements_and_backslash_commands_from_stdin() {
     );
 }
 
+/// A `;` at the end of a line inside a string or a comment does not end the statement.
+#[test]
+fn the_repl_splits_statements_with_the_sql_tokenizer_and_times_them() {
+    let wh = TestWarehouse::new();
+    let out = wh
+        .cmd()
+        .args(["sql", "--format", "csv"])
+        .write_stdin("SELECT 'ends with;\n' AS s, -- a comment;\n  1 AS n;\n\\timing\nSELECT 2 AS two;\n")
+        .output()
+        .unwrap();
+    let stdout = s(&out.stdout);
+    assert_eq!(s(&out.stderr), "", "no statement was cut in two");
+    assert!(stdout.starts_with("s,n\n\"ends with;\n\",1\n"), "{stdout}");
+    assert!(stdout.contains("Timing is on.\ntwo\n2\nTime: "), "{stdout}");
+    assert!(stdout.trim_end().ends_with(" ms"), "{stdout}");
+}
+
 #[test]
 fn as_of_reads_the_warehouse_as_it_was() {
     let wh = TestWarehouse::new();
@@ -204,4 +221,62 @@ fn sql_errors_are_one_clear_line() {
     assert_eq!(code, 2, "bad flags are usage errors");
     let (_, err) = wh.fail(&["sql", "INSERT INTO plan_items (year) VALUES (2019)"]);
     assert!(err.contains("only by `ceping ingest`"), "{err}");
+}
+
+/// The data dictionary labels every view and every column of every view in Chinese.
+#[test]
+fn every_view_and_every_view_column_has_a_chinese_label() {
+    let wh = TestWarehouse::new();
+    let rows = crate::common::parse_csv(&wh.run(&["tables", "--format", "csv"]));
+    let views: Vec<&Vec<String>> = rows.iter().skip(1).filter(|r| r[1] == "view").collect();
+    assert!(views.len() >= 12, "{views:?}");
+    let mut missing = Vec::new();
+    for v in &views {
+        let cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        if !cjk(&v[2]) {
+            missing.push(format!("view {}", v[0]));
+        }
+        let cols = crate::common::parse_csv(&wh.run(&["describe", &v[0], "--format", "csv"]));
+        for c in cols.iter().skip(1) {
+            if !cjk(&c[2]) {
+                missing.push(format!("{}.{}", v[0], c[0]));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "no Chinese label: {missing:?}");
+}
+
+/// `ceping tables` fits an 80- and a 120-column terminal (`COLUMNS`), Chinese counted as
+/// two columns; compared with the committed snapshots (`UPDATE_SNAPSHOTS=1` rewrites them).
+#[test]
+fn tables_fit_80_and_120_columns() {
+    let wh = TestWarehouse::new();
+    for width in [80, 120] {
+        let out = wh
+            .cmd()
+            .env("COLUMNS", width.to_string())
+            .arg("tables")
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let text = s(&out.stdout);
+        for line in text.lines() {
+            assert!(line.width() <= width, "{} > {width}: {line}", line.width());
+        }
+        assert!(text.lines().any(|l| l.width() == width), "uses the width it has");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/snapshots/tables_{width}.txt"));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        assert_eq!(
+            text,
+            expected,
+            "`ceping tables` at {width} columns differs from {}",
+            path.display()
+        );
+    }
+    // Piped without COLUMNS: never wrapped.
+    let out = wh.cmd().env_remove("COLUMNS").arg("tables").output().unwrap();
+    assert!(s(&out.stdout).lines().any(|l| l.width() > 120));
 }

@@ -35,7 +35,8 @@ impl TestWarehouse {
         c.arg("--warehouse")
             .arg(self.path())
             .env_remove("CEPING_WAREHOUSE")
-            .env_remove("RUST_LOG");
+            .env_remove("RUST_LOG")
+            .env_remove("COLUMNS");
         c
     }
 

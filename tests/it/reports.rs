@@ -31,7 +31,7 @@ fn the_briefing_states_the_headline_figures_with_charts() {
     assert!(!html.contains("src=\"http"), "self-contained");
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(
-        md.contains("| 2018 | 1 | 10 | 13 | 18 | 0 | 18 | 132 | 18 | 0.1364 |"),
+        md.contains("| 2018 | 1 | 10 | 13 | 18 | 0 | 18 | 132 | 18 | 13.6% |"),
         "{md}"
     );
     for chart in [
@@ -273,4 +273,98 @@ fn chromium_renders_the_report_with_its_figures_and_charts() {
         png.len()
     );
     std::fs::copy(&shot, sample().dir.path().join("out/report-screenshot.png")).unwrap();
+}
+
+/// A Chinese report speaks Chinese: letter kinds, cycle statuses, rates as percentages,
+/// money in 万元; the English one keeps the codes.
+#[test]
+fn a_zh_report_writes_chinese_words_percentages_and_wan_yuan() {
+    let wh = sample();
+    let dir = tempfile::tempdir().unwrap();
+    let zh = dir.path().join("zh");
+    wh.run(&[
+        "report",
+        "quarterly",
+        "--year",
+        "2019",
+        "--quarter",
+        "3",
+        "--out",
+        zh.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(zh.join("report.md")).unwrap();
+    let section = |title: &str| -> String {
+        let start = md.find(title).unwrap_or_else(|| panic!("{title} in {md}"));
+        md[start..].split("\n## ").next().unwrap().to_string()
+    };
+    let letters = section("## 应发函件");
+    assert!(
+        letters.contains("| 主管部门 | 预算单位 | 滞后系统 | 最早应测 | 滞后天数 | 函件 |"),
+        "{letters}"
+    );
+    assert!(letters.contains("督促函") || letters.contains("便函"), "{letters}");
+    for code in ["urge", "notice"] {
+        assert!(!letters.contains(code), "{letters}");
+    }
+    let cycle = section("## 测评周期状态");
+    assert!(cycle.contains("| 状态 | 系统数 |"), "{cycle}");
+    for code in ["on_time", "due_soon", "overdue"] {
+        assert!(!cycle.contains(code), "{cycle}");
+    }
+    assert!(
+        cycle.contains("| 按期 |") || cycle.contains("| 逾期 |") || cycle.contains("| 即将到期 |"),
+        "{cycle}"
+    );
+    let execution = section("## 测评实施");
+    assert!(execution.contains('%'), "rates as percentages: {execution}");
+    let spending = section("## 经费");
+    assert!(spending.contains("（万元）"), "{spending}");
+    // English keeps the codes.
+    let en = wh.file("en");
+    wh.run(&[
+        "report",
+        "quarterly",
+        "--year",
+        "2019",
+        "--quarter",
+        "3",
+        "--lang",
+        "en",
+        "--out",
+        en.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(en.join("report.md")).unwrap();
+    assert!(md.contains("| urge |") || md.contains("| notice |"), "{md}");
+}
+
+/// A briefing stays a briefing: long lists show their top 20 rows and say how many more
+/// there are; the XLSX sheet keeps every row.
+#[test]
+fn long_lists_show_the_top_rows_and_the_xlsx_keeps_them_all() {
+    let dir = briefing_2018();
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    let start = md.find("## 经费（按主管部门）").unwrap();
+    let section = md[start..].split("\n## ").next().unwrap();
+    let rows = section
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| 主管部门"))
+        .count();
+    assert_eq!(rows, 20, "{section}");
+    assert!(
+        section.contains("……另有 20 行未列出，完整列表见 report.xlsx 工作表“经费（按主管部门）”。"),
+        "{section}"
+    );
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(
+        html.contains("<p class=\"more\">……另有 20 行未列出"),
+        "the HTML says so too"
+    );
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(dir.join("report.xlsx")).unwrap();
+    let sheet = wb
+        .sheet_names()
+        .into_iter()
+        .find(|n| n.starts_with("经费"))
+        .expect("a spending sheet");
+    let range = wb.worksheet_range(&sheet).unwrap();
+    assert_eq!(range.height(), 41, "header and all 40 departments");
 }
