@@ -143,6 +143,10 @@ pub struct IngestArgs {
     /// Seconds to wait for another ingest writing the same warehouse before giving up.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
     pub wait: f64,
+    /// Load a sheet even when more than half its data rows are rejected for one column
+    /// (by default the file stops: the header row was probably misread; see `inspect`).
+    #[arg(long)]
+    pub accept_rejects: bool,
 }
 
 #[derive(Debug, clap::Args)]

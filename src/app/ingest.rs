@@ -56,6 +56,7 @@ pub async fn ingest(wh: &Warehouse, args: IngestArgs, out: &mut dyn Write) -> an
             kind: args.kind,
             year: args.year,
             revision: args.revision,
+            accept_rejects: args.accept_rejects,
         },
         wait: std::time::Duration::from_secs_f64(args.wait.max(0.0)),
     };
@@ -219,6 +220,17 @@ pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize, out: &mut dy
             s.skipped_total(),
             skips(s)
         )?;
+        for (column, (n, why)) in &s.rejected_by_column {
+            writeln!(out, "  rejected for column {column}: {n} rows (first: {why})")?;
+        }
+        if let Some((column, n, _)) = s.mostly_rejected() {
+            writeln!(
+                out,
+                "  WARNING: {n} of {} data rows would be rejected for column {column}: is the header row right? \
+                 `ceping ingest` stops here unless given --accept-rejects",
+                s.loaded + s.rejected
+            )?;
+        }
         for r in parsed.rejects.iter().filter(|r| r.sheet == s.sheet).take(max_rejects) {
             writeln!(out, "    row {}: {}", r.row, r.reason)?;
         }

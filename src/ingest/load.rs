@@ -11,7 +11,7 @@ use datafusion::prelude::SessionContext;
 
 use super::kind::Context;
 use super::workbook::Workbook;
-use super::{prepare, read_rows, rejects_batch, Options, Parsed};
+use super::{prepare, read_rows, Options, Parsed};
 use crate::error::{Error, Result};
 use crate::warehouse::schema::{ASSESSMENTS, PLAN_ITEMS, REJECTS};
 use crate::warehouse::{LogRow, Snapshot, TableWrite, Warehouse, Writer};
@@ -94,61 +94,85 @@ pub async fn ingest_file(
         Ok(())
     };
     let handle = tokio::runtime::Handle::current();
-    let (parsed, rows) = if kind.key().is_empty() {
+    // Rejects stream to their own data files, like appended rows: memory stays bounded
+    // whatever share of the rows is bad.
+    let mut staged_rejects = writer.stage(&REJECTS).await?;
+    let (read, rows) = if kind.key().is_empty() {
         let mut staged = writer.stage(kind.table()).await?;
         let read = tokio::task::block_in_place(|| {
-            read_rows(&mut wb, &prepared, &ctx, progress, &mut |b| {
-                note_systems(&b)?;
-                handle.block_on(staged.write(b))
-            })
+            read_rows(
+                &mut wb,
+                &prepared,
+                &ctx,
+                progress,
+                &mut |b| {
+                    note_systems(&b)?;
+                    handle.block_on(staged.write(b))
+                },
+                &mut |b| handle.block_on(staged_rejects.write(b)),
+            )
         });
-        match read.and_then(nothing_to_load) {
-            Ok(parsed) => (parsed, Rows::Staged(Box::new(staged))),
-            Err(e) => {
-                staged.discard().await;
-                return Err(e);
-            }
-        }
+        (read, Rows::Staged(Box::new(staged)))
     } else {
         let mut batches = Vec::new();
-        let parsed = tokio::task::block_in_place(|| {
-            read_rows(&mut wb, &prepared, &ctx, progress, &mut |b| {
-                batches.push(b);
-                Ok(())
+        let read = tokio::task::block_in_place(|| {
+            read_rows(
+                &mut wb,
+                &prepared,
+                &ctx,
+                progress,
+                &mut |b| {
+                    batches.push(b);
+                    Ok(())
+                },
+                &mut |b| handle.block_on(staged_rejects.write(b)),
+            )
+        });
+        let rows = datafusion::arrow::compute::concat_batches(&kind.table().schema(), &batches)
+            .map(|batch| {
+                Rows::Ready(TableWrite::Upsert {
+                    table: kind.table(),
+                    batch,
+                    keys: kind.key(),
+                })
             })
-        })
-        .and_then(nothing_to_load)?;
-        let batch = datafusion::arrow::compute::concat_batches(&kind.table().schema(), &batches)?;
-        let upsert = TableWrite::Upsert {
-            table: kind.table(),
-            batch,
-            keys: kind.key(),
-        };
-        (parsed, Rows::Ready(upsert))
+            .map_err(Error::from);
+        match rows {
+            Ok(rows) => (read, rows),
+            Err(e) => (Err(e), Rows::None),
+        }
     };
     step("read");
-    let others = async {
-        let rejects = rejects_batch(kind.name(), &parsed.workbook_name, &parsed.sha256, &parsed.rejects)?;
-        let mut writes = vec![TableWrite::Append(&REJECTS, vec![rejects])];
-        if let (Some(year), Some((_, true))) = (parsed.year, revision) {
-            writes.extend(refresh_planned(&wh, &snapshot, year, &listed).await?);
+    let others = match read.and_then(nothing_to_load) {
+        Err(e) => Err(e),
+        Ok(parsed) => {
+            async {
+                let mut writes = Vec::new();
+                if let (Some(year), Some((_, true))) = (parsed.year, revision) {
+                    writes.extend(refresh_planned(&wh, &snapshot, year, &listed).await?);
+                }
+                Ok::<_, Error>((parsed, writes))
+            }
+            .await
         }
-        Ok::<_, Error>(writes)
-    }
-    .await;
-    let others = match others {
-        Ok(others) => others,
+    };
+    let (parsed, others) = match others {
+        Ok(x) => x,
         Err(e) => {
             if let Rows::Staged(staged) = rows {
                 (*staged).discard().await;
             }
+            staged_rejects.discard().await;
             return Err(e);
         }
     };
-    let mut writes = vec![match rows {
-        Rows::Staged(staged) => (*staged).finish().await?,
-        Rows::Ready(write) => write,
-    }];
+    let mut writes = Vec::new();
+    match rows {
+        Rows::Staged(staged) => writes.push((*staged).finish().await?),
+        Rows::Ready(write) => writes.push(write),
+        Rows::None => {}
+    }
+    writes.push(staged_rejects.finish().await?);
     writes.extend(others);
     step("refreshed planned flags");
     let revision = revision.map(|(r, _)| r);
@@ -175,6 +199,7 @@ pub async fn ingest_file(
 enum Rows {
     Staged(Box<crate::warehouse::Staged>),
     Ready(TableWrite),
+    None,
 }
 
 /// A header and no data rows is an error: there is nothing to load.

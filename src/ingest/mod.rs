@@ -35,6 +35,9 @@ pub struct Options {
     pub kind: Option<String>,
     pub year: Option<i32>,
     pub revision: Option<i32>,
+    /// Load a sheet even when more than half its data rows are rejected for one column
+    /// (by default that stops the file: the header is probably not the one meant).
+    pub accept_rejects: bool,
 }
 
 /// A rejected row as the walker saw it.
@@ -63,6 +66,21 @@ pub struct SheetReport {
     pub department: Option<String>,
     /// Rows of a sheet that was not read (no header of the kind).
     pub ignored_rows: u64,
+    /// Rejected rows by the column at fault: (count, the first reason).
+    pub rejected_by_column: BTreeMap<String, (u64, String)>,
+}
+
+impl SheetReport {
+    /// The column most rows were rejected for, when that is more than half the sheet's
+    /// data rows: a sign the header was misread (DATA_MODEL.md, "Row rules").
+    pub fn mostly_rejected(&self) -> Option<(&str, u64, &str)> {
+        let data = self.loaded + self.rejected;
+        self.rejected_by_column
+            .iter()
+            .max_by_key(|(_, (n, _))| *n)
+            .filter(|(_, (n, _))| *n * 2 > data)
+            .map(|(c, (n, why))| (c.as_str(), *n, why.as_str()))
+    }
 }
 
 impl SheetReport {
@@ -71,16 +89,22 @@ impl SheetReport {
     }
 }
 
-/// The result of reading a file: what each sheet gave and the rejects (the rows went to
-/// `on_batch`).
+/// The result of reading a file: what each sheet gave and a sample of the rejects (the
+/// rows and every reject went to the callbacks).
 pub struct Parsed {
     pub workbook_name: String,
     pub sha256: String,
     pub kind: &'static dyn SourceKind,
     pub year: Option<i32>,
     pub sheets: Vec<SheetReport>,
+    /// The first [`REJECT_SAMPLES`] rejects of each sheet, for `inspect` and summaries.
     pub rejects: Vec<Reject>,
 }
+
+/// Rejects kept per sheet for `inspect`; all of them stream to the `rejects` table.
+pub const REJECT_SAMPLES: usize = 50;
+/// Rejects are handed on in batches of this many.
+const REJECT_BATCH: usize = 4096;
 
 impl Parsed {
     pub fn loaded(&self) -> u64 {
@@ -179,7 +203,7 @@ fn has_all_required(kind: &dyn SourceKind, band: &HeaderBand) -> bool {
 pub fn read_file(path: &Path, opts: &Options, ctx: &Context) -> Result<Parsed> {
     let mut wb = Workbook::open(path)?;
     let prepared = prepare(&mut wb, opts)?;
-    read_rows(&mut wb, &prepared, ctx, &|_| {}, &mut |_| Ok(()))
+    read_rows(&mut wb, &prepared, ctx, &|_| {}, &mut |_| Ok(()), &mut |_| Ok(()))
 }
 
 /// What the first rows of every sheet tell before the rows are read: the kind and year.
@@ -187,6 +211,7 @@ pub struct Prepared {
     pub kind: &'static dyn SourceKind,
     pub year: Option<i32>,
     sheets: Vec<String>,
+    accept_rejects: bool,
 }
 
 /// Detects the kind and the year from the first rows, titles and file name.
@@ -265,6 +290,7 @@ pub fn prepare(wb: &mut Workbook, opts: &Options) -> Result<Prepared> {
         kind,
         year,
         sheets: samples.into_iter().map(|(n, _)| n).collect(),
+        accept_rejects: opts.accept_rejects,
     })
 }
 
@@ -273,15 +299,17 @@ pub fn prepare(wb: &mut Workbook, opts: &Options) -> Result<Prepared> {
 pub const BATCH_ROWS: usize = 65_536;
 
 /// Reads every sheet: rows are mapped on this thread while a reader thread streams them
-/// (calamine), and each full batch of mapped rows goes to `on_batch` (which writes it).
-/// `progress` is called with the running count of rows read. Returns the per-sheet
-/// report and the rejects.
+/// (calamine), and each full batch of mapped rows goes to `on_batch`, each batch of
+/// rejects (as `rejects` rows) to `on_rejects`, so memory is bounded by a batch however
+/// many rows are good or bad. `progress` is called with the running count of rows read.
+/// Returns the per-sheet report and a sample of the rejects.
 pub fn read_rows(
     wb: &mut Workbook,
     prepared: &Prepared,
     ctx_base: &Context,
     progress: &(dyn Fn(u64) + Sync),
     on_batch: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    on_rejects: &mut dyn FnMut(RecordBatch) -> Result<()>,
 ) -> Result<Parsed> {
     let file_loc = Location {
         file: wb.name.clone(),
@@ -296,6 +324,7 @@ pub fn read_rows(
     let mut rows_out = TableBuilder::new(kind.table());
     let mut sheets = Vec::new();
     let mut rejects = Vec::new();
+    let mut samples: Vec<Reject> = Vec::new();
     let sha = wb.sha256.clone();
     let file = wb.name.clone();
     let is_1904 = wb.is_1904;
@@ -342,8 +371,10 @@ pub fn read_rows(
             sha: &sha,
             out: &mut rows_out,
             rejects: &mut rejects,
+            samples: &mut samples,
             keys: HashMap::new(),
             on_batch,
+            on_rejects,
             failed: None,
         };
         let mut state: Option<SheetState> = None;
@@ -355,7 +386,9 @@ pub fn read_rows(
             match msg {
                 Message::Sheet(name, merges) => {
                     if let Some(s) = state.take() {
-                        sheets.push(s.finish(&mut sink));
+                        let report = s.finish(&mut sink);
+                        sink.guard(&report, prepared.accept_rejects);
+                        sheets.push(report);
                     }
                     state = Some(SheetState::new(name, merges));
                 }
@@ -380,9 +413,12 @@ pub fn read_rows(
             "rows mapped (time waiting for the reader / working)"
         );
         if let Some(s) = state.take() {
-            sheets.push(s.finish(&mut sink));
+            let report = s.finish(&mut sink);
+            sink.guard(&report, prepared.accept_rejects);
+            sheets.push(report);
         }
         sink.emit();
+        sink.emit_rejects();
         let failed = sink.failed.take();
         drop(rx);
         reader
@@ -406,7 +442,7 @@ pub fn read_rows(
         kind,
         year,
         sheets,
-        rejects,
+        rejects: samples,
     })
 }
 
@@ -444,12 +480,16 @@ struct Sink<'a> {
     file: &'a str,
     sha: &'a str,
     out: &'a mut TableBuilder,
+    /// Rejects not yet handed to `on_rejects`.
     rejects: &'a mut Vec<Reject>,
+    /// The first rejects of each sheet, kept for the summary and `inspect`.
+    samples: &'a mut Vec<Reject>,
     /// Keys seen in this file, for kinds with a key: a second row with the same key is
     /// rejected, pointing at the first.
     keys: HashMap<String, (String, u32)>,
     on_batch: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
-    /// The first error `on_batch` returned; reading stops there.
+    on_rejects: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
+    /// The first error a callback returned, or the guard's; reading stops there.
     failed: Option<Error>,
 }
 
@@ -463,6 +503,56 @@ impl Sink<'_> {
         if let Err(e) = result {
             self.failed = Some(e);
         }
+    }
+
+    /// Hands the rejects gathered so far to `on_rejects`.
+    fn emit_rejects(&mut self) {
+        if self.rejects.is_empty() || self.failed.is_some() {
+            return;
+        }
+        let batch = rejects_batch(self.kind.name(), self.file, self.sha, self.rejects);
+        self.rejects.clear();
+        if let Err(e) = batch.and_then(|b| (self.on_rejects)(b)) {
+            self.failed = Some(e);
+        }
+    }
+
+    fn reject(&mut self, r: Reject, sheet_rejected: u64) {
+        if sheet_rejected <= REJECT_SAMPLES as u64 {
+            self.samples.push(r.clone());
+        }
+        self.rejects.push(r);
+        if self.rejects.len() >= REJECT_BATCH {
+            self.emit_rejects();
+        }
+    }
+
+    /// Stops the file when most of a sheet's rows were rejected for one column.
+    fn guard(&mut self, report: &SheetReport, accept: bool) {
+        if accept || self.failed.is_some() {
+            return;
+        }
+        let Some((column, n, why)) = report.mostly_rejected() else {
+            return;
+        };
+        let header = report
+            .band
+            .as_ref()
+            .map(|b| b.rows.iter().map(|r| (r + 1).to_string()).collect::<Vec<_>>().join("–"))
+            .unwrap_or_default();
+        self.failed = Some(Error::workbook(
+            Location {
+                file: self.file.to_string(),
+                sheet: Some(report.sheet.clone()),
+                row: None,
+                column: Some(column.to_string()),
+            },
+            format!(
+                "{n} of {} data rows would be rejected for this column ({why}); the header was taken from row {header}: \
+                 check the reading with `ceping inspect`, or load anyway with --accept-rejects",
+                report.loaded + report.rejected
+            ),
+        ));
     }
 }
 
@@ -575,15 +665,24 @@ impl SheetState {
                 self.report.loaded += 1;
             }
             Err(e) => {
-                sink.rejects.push(Reject {
+                self.report.rejected += 1;
+                if let Some(c) = &e.column {
+                    let entry = self
+                        .report
+                        .rejected_by_column
+                        .entry(c.clone())
+                        .or_insert_with(|| (0, e.reason.clone()));
+                    entry.0 += 1;
+                }
+                let reject = Reject {
                     sheet: self.report.sheet.clone(),
                     row: data.number,
                     column: e.column,
                     value: e.value,
                     reason: e.reason,
                     raw: walker.raw(&std::mem::take(&mut field_row.cells), data.filled, &data.rest),
-                });
-                self.report.rejected += 1;
+                };
+                sink.reject(reject, self.report.rejected);
             }
         }
     }

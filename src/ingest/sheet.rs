@@ -181,6 +181,13 @@ pub fn band(fields: &'static [Field], top: &Row, bottom: Option<&Row>, merges: O
     }
 }
 
+/// A row holding a number, a date or a truth value is data, never a header.
+pub fn data_like(row: &Row) -> bool {
+    row.cells
+        .iter()
+        .any(|(_, c)| matches!(c, Cell::Number(_) | Cell::Date(_) | Cell::Bool(_)))
+}
+
 /// Whether `bottom` can be the sub-header row of a band under `top`: header cells only.
 /// A data row is never one (DATA_MODEL.md, "Row rules"): its cells are numbers, dates,
 /// sequence numbers or long values, and it has values under headers that stand on their
@@ -225,6 +232,9 @@ pub fn find_header(
     let fields = kind.fields();
     let mut best: Option<(usize, HeaderBand)> = None;
     for (i, top) in rows.iter().enumerate().take(HEADER_SCAN_ROWS) {
+        if data_like(top) {
+            continue;
+        }
         let one = band(fields, top, None, merges);
         let two = rows
             .get(i + 1)
@@ -368,7 +378,7 @@ impl Walker {
             }
             _ => 0,
         };
-        if header_like * 2 > count && header_like >= 2 {
+        if header_like * 2 > count && header_like >= 2 && !data_like(&row) {
             self.skip(Skip::Header);
             return None;
         }
@@ -621,6 +631,89 @@ mod tests {
         Row {
             index,
             cells: cells.iter().map(|(c, s)| (*c, Cell::Text(s.to_string()))).collect(),
+        }
+    }
+
+    mod header_property {
+        use super::super::*;
+        use crate::ingest::kind::SourceKind;
+        use proptest::prelude::*;
+
+        const WORDS: &[&str] = &[
+            "市教委",
+            "市第一中学",
+            "教务系统",
+            "第三级",
+            "二季度",
+            "试运行结束后30日内测评",
+            "门户网站",
+        ];
+        const SUFFIXES: &[&str] = &["", "待定", "待复核", "30日内"];
+
+        /// A data cell: any synonym of any field (with a suffix), or an ordinary value.
+        fn cell() -> impl Strategy<Value = String> {
+            let fields = crate::ingest::plan::Plan.fields();
+            prop_oneof![
+                (0..fields.len(), 0usize..8, 0..SUFFIXES.len()).prop_map(move |(f, s, x)| {
+                    let syn = fields[f].synonyms;
+                    format!("{}{}", syn[s % syn.len()], SUFFIXES[x])
+                }),
+                (0..WORDS.len()).prop_map(|w| WORDS[w].to_string()),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+            /// Whatever synonyms the data cells hold, the header row chosen is the real one
+            /// and every data row is handed on (loaded or rejected), none taken as a header.
+            #[test]
+            fn the_real_header_is_chosen_and_no_data_row_is_skipped(
+                title in any::<bool>(),
+                extra in proptest::sample::subsequence((0..crate::ingest::plan::Plan.fields().len()).collect::<Vec<_>>(), 0..6),
+                data in proptest::collection::vec(proptest::collection::vec(cell(), 8), 1..25),
+            ) {
+                let kind = &crate::ingest::plan::Plan;
+                let fields = kind.fields();
+                let mut chosen: Vec<usize> = fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, f)| f.required)
+                    .map(|(i, _)| i)
+                    .collect();
+                for i in extra {
+                    if !chosen.contains(&i) {
+                        chosen.push(i);
+                    }
+                }
+                let mut rows = Vec::new();
+                if title {
+                    rows.push(row(0, &[(0, "2020年公共管理信息系统安全测评计划预告")]));
+                }
+                let at = rows.len() as u32;
+                let mut header: Vec<(u32, &str)> = vec![(0, "序号")];
+                header.extend(chosen.iter().enumerate().map(|(c, &f)| (c as u32 + 1, fields[f].synonyms[0])));
+                rows.push(row(at, &header));
+                for (k, cells) in data.iter().enumerate() {
+                    let index = at + 1 + k as u32;
+                    let mut r = Row { index, cells: vec![(0, Cell::Number(k as f64 + 1.0))] };
+                    r.cells.extend(cells.iter().take(chosen.len()).enumerate().map(|(c, v)| (c as u32 + 1, Cell::Text(v.clone()))));
+                    rows.push(r);
+                }
+                let (found, band) = find_header(kind, &rows, None).expect("a header");
+                prop_assert_eq!(found, at as usize);
+                prop_assert_eq!(&band.rows, &vec![at]);
+                let mut walker = Walker::new(fields, band, None);
+                let handed_on = rows[at as usize + 1..].iter().filter(|r| walker.push((*r).clone()).is_some()).count();
+                prop_assert_eq!(handed_on, data.len());
+                prop_assert_eq!(walker.skipped.get(&Skip::Header).copied().unwrap_or(0), 0);
+            }
+        }
+
+        fn row(index: u32, cells: &[(u32, &str)]) -> Row {
+            Row {
+                index,
+                cells: cells.iter().map(|(c, s)| (*c, Cell::Text(s.to_string()))).collect(),
+            }
         }
     }
 

@@ -57,6 +57,8 @@ pub fn inspect(path: &Path, kind: Option<&str>) -> Result<Parsed> {
         kind: kind.map(str::to_string),
         year: None,
         revision: Some(1),
+        // Inspect shows what the guard would stop, rather than stopping.
+        accept_rejects: true,
     };
     read_file(path, &opts, &Context::default())
 }

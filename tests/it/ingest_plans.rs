@@ -636,3 +636,39 @@ fn a_planned_time_outside_the_plan_year_rejects_the_row() {
         "{rejects:?}"
     );
 }
+
+/// More than half of a sheet's rows rejected for one column: the header was probably
+/// misread, so the file stops with the header row and the column named.
+#[test]
+fn most_rows_rejected_for_one_column_stops_the_file_unless_accepted() {
+    let wh = TestWarehouse::new();
+    let file = office_plan(
+        &wh,
+        "计划.xlsx",
+        "2020年公共管理信息系统安全测评计划预告",
+        &[
+            ["1", "市教委", "市第一中学", "教务系统", "九级", "三季度", ""],
+            ["2", "市教委", "市第二中学", "门户网站", "十级", "三季度", ""],
+            ["3", "市教委", "市第三中学", "OA系统", "第二级", "三季度", ""],
+        ],
+    );
+    let (code, err) = wh.fail(&["ingest", file.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("计划.xlsx, sheet 计划, column 安全保护等级: 2 of 3 data rows would be rejected for this column"),
+        "{err}"
+    );
+    assert!(err.contains("the header was taken from row 3"), "{err}");
+    assert!(
+        err.contains("ceping inspect") && err.contains("--accept-rejects"),
+        "{err}"
+    );
+    assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "0");
+    let inspect = wh.run(&["inspect", file.to_str().unwrap()]);
+    assert!(
+        inspect.contains("WARNING: 2 of 3 data rows would be rejected for column 安全保护等级"),
+        "{inspect}"
+    );
+    let out = wh.run(&["ingest", "--accept-rejects", file.to_str().unwrap()]);
+    assert!(out.contains("1 loaded, 2 rejected"), "{out}");
+}

@@ -6,6 +6,7 @@ mod common;
 mod consistency;
 mod ingest_plans;
 mod ingest_results;
+mod memory;
 mod metrics;
 mod reports;
 mod schema;
