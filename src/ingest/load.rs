@@ -114,31 +114,15 @@ pub async fn ingest_file(
         });
         (read, Rows::Staged(Box::new(staged)))
     } else {
-        let mut batches = Vec::new();
+        // Keyed rows stream to a scratch file for one streaming MERGE at the commit.
+        let mut keyed = writer.stage_keyed(kind.table(), kind.key())?;
         let read = tokio::task::block_in_place(|| {
-            read_rows(
-                &mut wb,
-                &prepared,
-                &ctx,
-                progress,
-                &mut |b| {
-                    batches.push(b);
-                    Ok(())
-                },
-                &mut |b| handle.block_on(staged_rejects.write(b)),
-            )
-        });
-        let rows = datafusion::arrow::compute::concat_batches(&kind.table().schema(), &batches)
-            .map(|batch| {
-                Rows::Ready(TableWrite::Upsert {
-                    table: kind.table(),
-                    batch,
-                    keys: kind.key(),
-                })
+            read_rows(&mut wb, &prepared, &ctx, progress, &mut |b| keyed.write(&b), &mut |b| {
+                handle.block_on(staged_rejects.write(b))
             })
-            .map_err(Error::from);
-        match rows {
-            Ok(rows) => (read, rows),
+        });
+        match keyed.finish() {
+            Ok(write) => (read, Rows::Ready(write)),
             Err(e) => (Err(e), Rows::None),
         }
     };
@@ -159,8 +143,10 @@ pub async fn ingest_file(
     let (parsed, others) = match others {
         Ok(x) => x,
         Err(e) => {
-            if let Rows::Staged(staged) = rows {
-                (*staged).discard().await;
+            match rows {
+                Rows::Staged(staged) => (*staged).discard().await,
+                Rows::Ready(write) => write.discard(),
+                Rows::None => {}
             }
             staged_rejects.discard().await;
             return Err(e);

@@ -373,6 +373,7 @@ pub fn read_rows(
             rejects: &mut rejects,
             samples: &mut samples,
             keys: HashMap::new(),
+            sheet_names: Vec::new(),
             on_batch,
             on_rejects,
             failed: None,
@@ -486,7 +487,9 @@ struct Sink<'a> {
     samples: &'a mut Vec<Reject>,
     /// Keys seen in this file, for kinds with a key: a second row with the same key is
     /// rejected, pointing at the first.
-    keys: HashMap<String, (String, u32)>,
+    /// (key digest → (sheet index, row)): 24 bytes a row, not the key's text.
+    keys: HashMap<u128, (u32, u32)>,
+    sheet_names: Vec<String>,
     on_batch: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
     on_rejects: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
     /// The first error a callback returned, or the guard's; reading stops there.
@@ -633,15 +636,21 @@ impl SheetState {
             sheet_department: self.report.department.as_deref(),
             default_money_unit: self.money_unit.as_deref(),
         };
+        let mut key_hash = None;
         let mapped = sink.kind.map_row(&field_row, sink.ctx).and_then(|values| {
-            let key = row_key(sink.kind, &values);
-            match key.and_then(|k| sink.keys.get(&k).map(|first| (k, first))) {
-                Some((k, (sheet, row))) => Err(row::RowError::new(
+            let Some(k) = row_key(sink.kind, &values) else {
+                return Ok(values);
+            };
+            let h = key_digest(&k);
+            key_hash = Some(h);
+            match sink.keys.get(&h) {
+                Some((sheet, row)) => Err(row::RowError::new(
                     None,
                     None,
                     format!(
-                        "duplicate {}: {k} is already on sheet {sheet}, row {row}",
-                        sink.kind.key().join(" + ")
+                        "duplicate {}: {k} is already on sheet {}, row {row}",
+                        sink.kind.key().join(" + "),
+                        sink.sheet_names.get(*sheet as usize).map_or("?", String::as_str)
                     ),
                 )),
                 None => Ok(values),
@@ -649,8 +658,12 @@ impl SheetState {
         });
         match mapped {
             Ok(values) => {
-                if let Some(k) = row_key(sink.kind, &values) {
-                    sink.keys.insert(k, (self.report.sheet.clone(), data.number));
+                if let Some(h) = key_hash {
+                    if sink.sheet_names.last() != Some(&self.report.sheet) {
+                        sink.sheet_names.push(self.report.sheet.clone());
+                    }
+                    let sheet = (sink.sheet_names.len() - 1) as u32;
+                    sink.keys.insert(h, (sheet, data.number));
                 }
                 let lineage = Lineage {
                     file: sink.file,
@@ -703,6 +716,17 @@ impl SheetState {
         }
         self.report
     }
+}
+
+/// A 128-bit digest of a key (two independent 64-bit hashes): the duplicate check keeps
+/// digests, not key texts, so its memory stays small at a million rows.
+fn key_digest(key: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut a);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    (key, 0x9E37_79B9_7F4A_7C15_u64).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 /// The row's key values joined, for kinds with a key.

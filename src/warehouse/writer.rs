@@ -186,6 +186,17 @@ impl Writer {
         let pending = self.pending_path();
         let marked = fs_err::metadata(&pending).and_then(|m| m.modified()).ok();
         if marked.is_some() || full {
+            let staging = self.wh.root().join(STAGING_DIR);
+            if staging.is_dir() {
+                for entry in fs_err::read_dir(&staging)? {
+                    let path = entry?.path();
+                    fs_err::remove_file(&path)?;
+                    done.removed_files.push(format!(
+                        "{STAGING_DIR}/{}",
+                        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+                    ));
+                }
+            }
             for def in TABLES {
                 let since = match marked {
                     Some(t) if !full => t,
@@ -226,8 +237,18 @@ impl Writer {
             })
             .collect();
         let mut before: Vec<(&'static TableDef, i64)> = Vec::new();
+        let scratch: Vec<PathBuf> = writes
+            .iter()
+            .filter_map(|w| match w {
+                TableWrite::UpsertFile { path, .. } => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
         fault("before-data-commit");
         let result = self.commit_inner(writes, log_row, &mut before).await;
+        for path in scratch {
+            let _ = std::fs::remove_file(path);
+        }
         match &result {
             Ok(version) => {
                 self.end();
@@ -287,7 +308,18 @@ impl Writer {
                     .await
                     .map_err(|e| Error::delta(def.name, e))?,
                 TableWrite::Files(_, adds) => add_files(table, def, adds).await?,
-                TableWrite::Upsert { batch, keys, .. } => upsert(table, def, batch, keys).await?,
+                TableWrite::Upsert { batch, keys, .. } => {
+                    let ctx = datafusion::prelude::SessionContext::new();
+                    let source = ctx.read_batch(batch)?;
+                    upsert(table, def, source, keys, None).await?
+                }
+                TableWrite::UpsertFile { path, keys, .. } => {
+                    let ctx = merge_session()?;
+                    let source = ctx
+                        .read_parquet(path.to_string_lossy().as_ref(), Default::default())
+                        .await?;
+                    upsert(table, def, source, keys, Some(&ctx)).await?
+                }
             };
             versions.insert(def.name.to_string(), table.version().map_or(0, |v| v as i64));
             fault("after-data-commit");
@@ -428,6 +460,96 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Memory a streaming MERGE may hold before its sorts spill to disk.
+const MERGE_MEMORY: usize = 192 << 20;
+
+/// The DataFusion session a streaming MERGE runs in: a sort-merge join whose sorts spill
+/// to disk past [`MERGE_MEMORY`], so a million staged rows need no more memory than a
+/// thousand.
+fn merge_session() -> Result<datafusion::prelude::SessionContext> {
+    use datafusion::execution::memory_pool::FairSpillPool;
+    use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+    let config = datafusion::prelude::SessionConfig::new()
+        .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .set_bool("datafusion.optimizer.prefer_hash_join", false);
+    let runtime = RuntimeEnvBuilder::new()
+        .with_memory_pool(std::sync::Arc::new(FairSpillPool::new(MERGE_MEMORY)))
+        .build_arc()?;
+    Ok(datafusion::prelude::SessionContext::new_with_config_rt(config, runtime))
+}
+
+/// Keyed rows (results, findings, budgets) staged in a scratch Parquet file under
+/// `_ceping_staging/` while the sheet is read, for one streaming MERGE at the commit.
+pub struct KeyedStage {
+    def: &'static TableDef,
+    keys: &'static [&'static str],
+    path: PathBuf,
+    writer: Option<datafusion::parquet::arrow::ArrowWriter<std::fs::File>>,
+    rows: usize,
+}
+
+const STAGING_DIR: &str = "_ceping_staging";
+
+impl Writer {
+    /// Starts staging keyed rows of `def` for a MERGE on `keys`.
+    pub fn stage_keyed(&self, def: &'static TableDef, keys: &'static [&'static str]) -> Result<KeyedStage> {
+        use datafusion::parquet::file::properties::WriterProperties;
+        self.begin()?;
+        let dir = self.wh.root().join(STAGING_DIR);
+        fs_err::create_dir_all(&dir)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = dir.join(format!("{}-{}-{stamp}.parquet", def.name, std::process::id()));
+        let file = fs_err::File::create(&path)?.into_parts().0;
+        let props = WriterProperties::builder().set_max_row_group_row_count(Some(65_536)).build();
+        let writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, def.schema(), Some(props))
+            .map_err(|e| Error::Usage(format!("staging `{}`: {e}", path.display())))?;
+        Ok(KeyedStage {
+            def,
+            keys,
+            path,
+            writer: Some(writer),
+            rows: 0,
+        })
+    }
+}
+
+impl KeyedStage {
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let Some(w) = self.writer.as_mut() else {
+            return Ok(());
+        };
+        self.rows += batch.num_rows();
+        w.write(batch)
+            .map_err(|e| Error::Usage(format!("staging `{}`: {e}", self.path.display())))
+    }
+
+    /// Closes the file: the write to commit (the file is removed after the commit).
+    pub fn finish(mut self) -> Result<TableWrite> {
+        if let Some(w) = self.writer.take() {
+            w.close()
+                .map_err(|e| Error::Usage(format!("staging `{}`: {e}", self.path.display())))?;
+        }
+        Ok(TableWrite::UpsertFile {
+            table: self.def,
+            path: std::mem::take(&mut self.path),
+            rows: self.rows,
+            keys: self.keys,
+        })
+    }
+}
+
+impl Drop for KeyedStage {
+    /// A stage that is not finished (the file failed) leaves no scratch file.
+    fn drop(&mut self) {
+        self.writer.take();
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// New rows of one table streamed into data files as they are read: memory stays
 /// bounded however long the sheet. The files are invisible until [`Writer::commit`]
 /// commits them ([`TableWrite::Files`]); [`Staged::discard`] removes them.
@@ -492,12 +614,30 @@ pub enum TableWrite {
         batch: RecordBatch,
         keys: &'static [&'static str],
     },
+    /// The same, from rows staged in a scratch Parquet file by [`KeyedStage`] (a streaming
+    /// MERGE: the rows are never all in memory).
+    UpsertFile {
+        table: &'static TableDef,
+        path: PathBuf,
+        rows: usize,
+        keys: &'static [&'static str],
+    },
 }
 
 impl TableWrite {
+    /// Drops a write that will not be committed, with any scratch file it staged.
+    pub fn discard(self) {
+        if let TableWrite::UpsertFile { path, .. } = self {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     fn table(&self) -> &'static TableDef {
         match self {
-            TableWrite::Append(t, _) | TableWrite::Files(t, _) | TableWrite::Upsert { table: t, .. } => t,
+            TableWrite::Append(t, _)
+            | TableWrite::Files(t, _)
+            | TableWrite::Upsert { table: t, .. }
+            | TableWrite::UpsertFile { table: t, .. } => t,
         }
     }
 
@@ -506,6 +646,7 @@ impl TableWrite {
             TableWrite::Append(_, batches) => batches.iter().all(|b| b.num_rows() == 0),
             TableWrite::Files(_, adds) => adds.is_empty(),
             TableWrite::Upsert { batch, .. } => batch.num_rows() == 0,
+            TableWrite::UpsertFile { rows, .. } => *rows == 0,
         }
     }
 }
@@ -542,19 +683,23 @@ async fn add_files(
 async fn upsert(
     table: DeltaTable,
     def: &'static TableDef,
-    batch: RecordBatch,
+    source: datafusion::prelude::DataFrame,
     keys: &'static [&'static str],
+    streaming: Option<&datafusion::prelude::SessionContext>,
 ) -> Result<DeltaTable> {
-    let ctx = datafusion::prelude::SessionContext::new();
-    let source = ctx.read_batch(batch)?;
     let on = keys
         .iter()
         .map(|k| format!("t.{k} = s.{k}"))
         .collect::<Vec<_>>()
         .join(" AND ");
     let columns: Vec<&'static str> = def.all_columns().map(|c| c.name).collect();
-    let (table, metrics) = table
-        .merge(source, on)
+    let mut builder = table.merge(source, on);
+    if let Some(ctx) = streaming {
+        builder = builder
+            .with_streaming(true)
+            .with_session_state(std::sync::Arc::new(ctx.state()));
+    }
+    let (table, metrics) = builder
         .with_source_alias("s")
         .with_target_alias("t")
         .when_matched_update(|mut u| {

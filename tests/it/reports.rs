@@ -315,6 +315,19 @@ fn a_zh_report_writes_chinese_words_percentages_and_wan_yuan() {
         cycle.contains("| 按期 |") || cycle.contains("| 逾期 |") || cycle.contains("| 即将到期 |"),
         "{cycle}"
     );
+    // Exact snapshots of the two sections (`UPDATE_SNAPSHOTS=1` rewrites them).
+    for (name, text) in [("zh_letters", &letters), ("zh_cycle", &cycle)] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/snapshots/{name}.md"));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&path, text).unwrap();
+        }
+        assert_eq!(
+            *text,
+            std::fs::read_to_string(&path).unwrap_or_default(),
+            "section differs from {}",
+            path.display()
+        );
+    }
     let execution = section("## 测评实施");
     assert!(execution.contains('%'), "rates as percentages: {execution}");
     let spending = section("## 经费");
