@@ -460,22 +460,13 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Memory a streaming MERGE may hold before its sorts spill to disk.
-const MERGE_MEMORY: usize = 192 << 20;
-
-/// The DataFusion session a streaming MERGE runs in: a sort-merge join whose sorts spill
-/// to disk past [`MERGE_MEMORY`], so a million staged rows need no more memory than a
-/// thousand.
+/// The DataFusion session a streaming MERGE runs in. (A memory pool with spilling was
+/// tried: DataFusion 55's sorts then fail with "Resources exhausted" instead of
+/// spilling when a batch does not fit, so no pool is set.)
 fn merge_session() -> Result<datafusion::prelude::SessionContext> {
-    use datafusion::execution::memory_pool::FairSpillPool;
-    use datafusion::execution::runtime_env::RuntimeEnvBuilder;
     let config = datafusion::prelude::SessionConfig::new()
-        .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()))
-        .set_bool("datafusion.optimizer.prefer_hash_join", false);
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_pool(std::sync::Arc::new(FairSpillPool::new(MERGE_MEMORY)))
-        .build_arc()?;
-    Ok(datafusion::prelude::SessionContext::new_with_config_rt(config, runtime))
+        .with_target_partitions(std::thread::available_parallelism().map_or(2, |n| n.get()));
+    Ok(datafusion::prelude::SessionContext::new_with_config(config))
 }
 
 /// Keyed rows (results, findings, budgets) staged in a scratch Parquet file under
@@ -695,9 +686,15 @@ async fn upsert(
     let columns: Vec<&'static str> = def.all_columns().map(|c| c.name).collect();
     let mut builder = table.merge(source, on);
     if let Some(ctx) = streaming {
+        // Row groups of 65,536 rows: the Parquet writer holds one row group's arrays, not
+        // the whole file's (its default is a million rows).
+        let props = datafusion::parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(65_536))
+            .build();
         builder = builder
             .with_streaming(true)
-            .with_session_state(std::sync::Arc::new(ctx.state()));
+            .with_session_state(std::sync::Arc::new(ctx.state()))
+            .with_writer_properties(props);
     }
     let (table, metrics) = builder
         .with_source_alias("s")
