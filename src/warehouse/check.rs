@@ -143,6 +143,23 @@ impl Warehouse {
                 Err(e) => push(def.name, "files", false, format!("cannot list data files: {e}"), false),
             }
         }
+        let staging: Vec<_> = std::fs::read_dir(self.root().join(super::writer::STAGING_DIR))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .collect();
+        if !staging.is_empty() {
+            push(
+                super::writer::STAGING_DIR,
+                "files",
+                false,
+                format!(
+                    "{} scratch file(s) of an interrupted ingest of keyed rows",
+                    staging.len()
+                ),
+                true,
+            );
+        }
         if findings.iter().all(|f| f.check != "log" || f.ok) {
             for f in data_checks(self, &snapshot).await? {
                 findings.push(f);

@@ -479,7 +479,7 @@ pub struct KeyedStage {
     rows: usize,
 }
 
-const STAGING_DIR: &str = "_ceping_staging";
+pub(crate) const STAGING_DIR: &str = "_ceping_staging";
 
 impl Writer {
     /// Starts staging keyed rows of `def` for a MERGE on `keys`.
@@ -493,7 +493,9 @@ impl Writer {
             .map_or(0, |d| d.as_nanos());
         let path = dir.join(format!("{}-{}-{stamp}.parquet", def.name, std::process::id()));
         let file = fs_err::File::create(&path)?.into_parts().0;
-        let props = WriterProperties::builder().set_max_row_group_row_count(Some(65_536)).build();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(65_536))
+            .build();
         let writer = datafusion::parquet::arrow::ArrowWriter::try_new(file, def.schema(), Some(props))
             .map_err(|e| Error::Usage(format!("staging `{}`: {e}", path.display())))?;
         Ok(KeyedStage {

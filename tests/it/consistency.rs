@@ -186,6 +186,16 @@ fn ceping(wh: &TestWarehouse) -> Std {
     c
 }
 
+/// `ceping ingest FILE` started in the background, its output discarded.
+fn spawn_ingest(wh: &TestWarehouse, file: &Path) -> std::process::Child {
+    ceping(wh)
+        .args(["ingest", file.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 /// A deterministic pseudo-random sequence (no extra crate).
 struct Lcg(u64);
 impl Lcg {
@@ -222,12 +232,7 @@ fn sigkill_at_random_moments_never_loses_or_doubles_rows() {
         wh.ingest(&[&base]);
         let before = counts(&wh);
         let delay = Duration::from_micros(rng.next() % (full.as_micros() as u64 * 12 / 10 + 1));
-        let mut child = ceping(&wh)
-            .args(["ingest", file.to_str().unwrap()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_ingest(&wh, &file);
         std::thread::sleep(delay);
         let finished = child.try_wait().unwrap().is_some();
         let _ = child.kill();
@@ -364,12 +369,7 @@ fn a_reader_during_ingests_never_sees_a_partial_file() {
     wh.ingest(&[&fixture("plan_2019.xlsx")]);
     let before = counts(&wh);
     let after = after_counts(&[&fixture("plan_2019.xlsx")], &file);
-    let mut child = ceping(&wh)
-        .args(["ingest", file.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_ingest(&wh, &file);
     let mut seen = std::collections::BTreeSet::new();
     loop {
         let finished = child.try_wait().unwrap().is_some();
@@ -434,4 +434,33 @@ fn a_closed_pipe_ends_output_quietly() {
     assert_eq!(first.trim(), "value");
     assert_eq!(out.status.code(), Some(0), "{}", s(&out.stderr));
     assert_eq!(s(&out.stderr), "");
+}
+
+/// A keyed ingest (findings) stopped before its MERGE leaves a scratch file that `check`
+/// reports and the next writer removes; the file then lands once.
+#[test]
+fn an_interrupted_keyed_ingest_leaves_nothing_after_the_next_writer() {
+    let wh = TestWarehouse::new();
+    wh.ingest(&[&fixture("assessments_2019.xlsx")]);
+    let file = fixture("findings_2019.xlsx");
+    let out = wh
+        .cmd()
+        .env("CEPING_FAULT", "before-data-commit")
+        .args(["ingest", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(wh.scalar("SELECT count(*) FROM findings"), "0");
+    let (code, text) = check_code(&wh, &[]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("_ceping_staging"), "{text}");
+    wh.ingest(&[&file]);
+    let staging: Vec<_> = std::fs::read_dir(wh.path().join("_ceping_staging")).unwrap().collect();
+    assert!(staging.is_empty(), "scratch files removed: {staging:?}");
+    let (code, text) = check_code(&wh, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(
+        wh.scalar("SELECT count(*) FROM findings"),
+        wh.scalar("SELECT sum(rows_loaded) FROM ingest_log WHERE kind = 'findings'")
+    );
 }
