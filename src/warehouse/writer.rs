@@ -252,8 +252,14 @@ impl Writer {
         match &result {
             Ok(version) => {
                 self.end();
-                self.snapshot = self.wh.snapshot(None).await?;
-                debug_assert_eq!(self.snapshot.version, *version);
+                // The commit stands; a failure to re-read it only leaves the old snapshot.
+                match self.wh.snapshot(None).await {
+                    Ok(snapshot) => {
+                        debug_assert_eq!(snapshot.version, *version);
+                        self.snapshot = snapshot;
+                    }
+                    Err(e) => tracing::warn!("committed version {version}, but could not re-read it: {e}"),
+                }
             }
             Err(e) => {
                 tracing::warn!("ingest commit failed, rolling back: {e}");
