@@ -4,6 +4,7 @@
 # median of REPEAT rounds (default 3), the three tools taking turns within each round so
 # a noisy neighbour on a shared machine hits them alike.
 #   pip install polars deltalake fastexcel openpyxl; bash bench/run.sh [ROWS...]
+# SHAPE=many uses sheets with ~2M distinct strings (bench/make_plan.py … many).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ceping/target}"
@@ -24,8 +25,9 @@ run_tool() { # index, file → runs one tool once
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf '| rows | tool | wall s (median of %s) | rows/s | peak RSS MB |\n|---:|---|---:|---:|---:|\n' "$repeat"
 for n in ${sizes[@]}; do
-    f="$work/plan_$n.xlsx"
-    [ -f "$f" ] || python3 bench/make_plan.py "$n" "$f"
+    shape="${SHAPE:-few}"
+    f="$work/plan_${n}_$shape.xlsx"
+    [ -f "$f" ] || python3 bench/make_plan.py "$n" "$f" "$shape"
     declare -A walls=() rss=()
     for ((r = 0; r < repeat; r++)); do
         for t in 0 1 2; do
