@@ -3,7 +3,7 @@
 # on generated 100k- and 1M-row plan sheets. Prints wall time, rows/s and peak RSS: the
 # median of REPEAT rounds (default 3), the three tools taking turns within each round so
 # a noisy neighbour on a shared machine hits them alike.
-#   pip install polars deltalake fastexcel openpyxl; bash bench/run.sh [ROWS...]
+#   pip install polars deltalake fastexcel openpyxl XlsxWriter; bash bench/run.sh [ROWS...]
 # SHAPE=many uses sheets with ~2M distinct strings (bench/make_plan.py … many).
 set -euo pipefail
 cd "$(dirname "$0")/.."
