@@ -103,13 +103,7 @@ fn a_fault_at_any_commit_point_leaves_before_or_after_and_the_file_lands_once() 
         let wh = TestWarehouse::new();
         wh.ingest(&[&base, &assessments]);
         let before = counts(&wh);
-        let out = wh
-            .cmd()
-            .env("CEPING_FAULT", point)
-            .args(["ingest", file.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{point}: the process was stopped");
+        stopped_at(&wh, point, &file);
         let now = counts(&wh);
         if point == "after-log-commit" {
             assert_eq!(now, after, "{point}: committed");
@@ -144,13 +138,7 @@ fn check_repair_undoes_an_interrupted_ingest_and_removes_its_staged_files() {
     let before = counts(&wh);
     let file = fixture("plan_2019_rev2.xlsx");
     let files_before = data_files(&wh, "plan_items").len();
-    let out = wh
-        .cmd()
-        .env("CEPING_FAULT", "before-data-commit")
-        .args(["ingest", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    stopped_at(&wh, "before-data-commit", &file);
     assert!(
         data_files(&wh, "plan_items").len() > files_before,
         "the staged file is there"
@@ -184,6 +172,17 @@ fn ceping(wh: &TestWarehouse) -> Std {
         .env_remove("RUST_LOG")
         .env_remove("CEPING_FAULT");
     c
+}
+
+/// `ceping ingest FILE` stopped by `CEPING_FAULT` at `point` (as a kill would stop it).
+fn stopped_at(wh: &TestWarehouse, point: &str, file: &Path) {
+    let out = wh
+        .cmd()
+        .env("CEPING_FAULT", point)
+        .args(["ingest", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{point}: the process was stopped");
 }
 
 /// `ceping ingest FILE` started in the background, its output discarded.
@@ -443,13 +442,7 @@ fn an_interrupted_keyed_ingest_leaves_nothing_after_the_next_writer() {
     let wh = TestWarehouse::new();
     wh.ingest(&[&fixture("assessments_2019.xlsx")]);
     let file = fixture("findings_2019.xlsx");
-    let out = wh
-        .cmd()
-        .env("CEPING_FAULT", "before-data-commit")
-        .args(["ingest", file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
+    stopped_at(&wh, "before-data-commit", &file);
     assert_eq!(wh.scalar("SELECT count(*) FROM findings"), "0");
     let (code, text) = check_code(&wh, &[]);
     assert_eq!(code, 2, "{text}");
