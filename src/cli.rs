@@ -101,6 +101,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Serve the warehouse over the PostgreSQL wire protocol, read-only, for psql, BI
+    /// tools (DBeaver, Metabase, Power BI) and Python. Stops on Ctrl-C / SIGTERM.
+    Serve(ServeArgs),
     /// The warehouse's versions: one per ingested file (for `--as-of`).
     History {
         #[arg(long, value_enum, default_value_t)]
@@ -124,6 +127,37 @@ pub struct SqlArgs {
     /// Read every table as it was at a warehouse version (see `ceping history`) or time.
     #[arg(long, value_name = "VERSION|TIME")]
     pub as_of: Option<AsOf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The address to listen on. Anything but loopback needs a password and TLS.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:5433")]
+    pub listen: std::net::SocketAddr,
+    /// A file whose first line is the password clients give (SCRAM-SHA-256). The
+    /// CEPING_PASSWORD environment variable is the alternative; neither is ever printed.
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// The TLS certificate chain (PEM). With --tls-key, every client must use TLS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS private key (PEM, PKCS#8 or PKCS#1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// At most this many clients at once; more are refused (SQLSTATE 53300).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_connections: usize,
+    /// Cancel a statement running longer than this (SQLSTATE 57014); a client's
+    /// statement_timeout may only shorten it.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub query_timeout: u64,
+    /// Memory all running queries may use together, e.g. 4G or 512M; a query needing
+    /// more fails (SQLSTATE 53200) and the others go on. Default: half the machine's memory.
+    #[arg(long, value_name = "SIZE", value_parser = crate::serve::parse_size)]
+    pub memory_limit: Option<usize>,
+    /// Seconds open connections get to finish after Ctrl-C / SIGTERM.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub drain: u64,
 }
 
 #[derive(Debug, clap::Args)]

@@ -16,3 +16,4 @@ pub mod ingest;
 pub mod ops;
 pub mod pipeline;
 pub mod report;
+pub mod serve;

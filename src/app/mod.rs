@@ -3,6 +3,7 @@
 
 mod ingest;
 mod repl;
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -57,6 +58,7 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sql(args) => run_sql(&wh, args, out).await,
+        Command::Serve(args) => serve::run(&wh, args).await,
         Command::History { format } => {
             let (schema, batches) = ops::history(&wh).await?;
             write_batches(&schema, &batches, format, out)?;

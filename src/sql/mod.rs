@@ -84,12 +84,27 @@ pub fn config() -> SessionConfig {
     SessionConfig::new()
         .with_information_schema(true)
         .with_target_partitions(partitions)
-        .with_default_catalog_and_schema("ceping", "public")
+        .with_default_catalog_and_schema(CATALOG, "public")
 }
+
+/// The catalog every table and view is registered in (the database name for clients).
+pub const CATALOG: &str = "ceping";
 
 /// Opens a session reading every table at the versions `snapshot` records.
 pub async fn session_at(wh: &Warehouse, snapshot: Snapshot) -> Result<Session> {
-    let ctx = SessionContext::new_with_config(config());
+    session_in(wh, snapshot, SessionContext::new_with_config(config())).await
+}
+
+/// As [`session_at`], in a runtime shared with other sessions (the server's memory pool).
+pub async fn session_with_runtime(
+    wh: &Warehouse,
+    snapshot: Snapshot,
+    runtime: std::sync::Arc<datafusion::execution::runtime_env::RuntimeEnv>,
+) -> Result<Session> {
+    session_in(wh, snapshot, SessionContext::new_with_config_rt(config(), runtime)).await
+}
+
+async fn session_in(wh: &Warehouse, snapshot: Snapshot, ctx: SessionContext) -> Result<Session> {
     wh.register(&ctx, &snapshot, &[]).await?;
     register_views(&ctx).await?;
     Ok(Session {

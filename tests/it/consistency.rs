@@ -29,7 +29,7 @@ fn check_code(wh: &TestWarehouse, args: &[&str]) -> (i32, String) {
 
 /// A plan of `n` systems for 2030 (a few rows rejected), large enough that an ingest
 /// takes a moment.
-fn big_plan(wh: &TestWarehouse, n: usize) -> PathBuf {
+pub(crate) fn big_plan(wh: &TestWarehouse, n: usize) -> PathBuf {
     let path = wh.file("2030年测评计划预告.xlsx");
     let mut rows: Vec<Vec<String>> = vec![
         vec!["2030年测评计划预告".into()],

@@ -10,4 +10,5 @@ mod memory;
 mod metrics;
 mod reports;
 mod schema;
+mod serve;
 mod tidy;
