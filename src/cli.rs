@@ -18,6 +18,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "CEPING_WAREHOUSE", default_value = "warehouse")]
     pub warehouse: PathBuf,
 
+    /// Raise or lower a limit on what one workbook may use, e.g. `--limit cell_chars=40000`
+    /// (limits: sheet_bytes, shared_strings_bytes, cell_chars, columns, rows,
+    /// merged_regions). Also CEPING_LIMITS="a=1,b=2" and `[limits]` in
+    /// <warehouse>/ceping.toml; a flag beats the environment, which beats the file.
+    #[arg(long = "limit", global = true, value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
+
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -24,7 +24,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
+/// The workbook limits: defaults, then `<warehouse>/ceping.toml`'s `[limits]`, then
+/// `CEPING_LIMITS`, then `--limit` flags.
+fn configure_limits(cli: &Cli) -> anyhow::Result<()> {
+    use crate::ingest::limits::{self, Limits};
+    let mut l = Limits::default();
+    let settings = cli.warehouse.join("ceping.toml");
+    if let Ok(text) = fs_err::read_to_string(&settings) {
+        let table: toml::Table = toml::from_str(&text).with_context(|| format!("reading {}", settings.display()))?;
+        if let Some(toml::Value::Table(section)) = table.get("limits") {
+            for (name, value) in section {
+                let value = match value {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                l = l
+                    .apply(&format!("{name}={value}"))
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", settings.display()))?;
+            }
+        }
+    }
+    if let Ok(env) = std::env::var("CEPING_LIMITS") {
+        l = l.apply(&env).map_err(|e| anyhow::anyhow!("CEPING_LIMITS: {e}"))?;
+    }
+    for flag in &cli.limits {
+        l = l.apply(flag).map_err(|e| anyhow::anyhow!("--limit: {e}"))?;
+    }
+    limits::set(l);
+    Ok(())
+}
+
 async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    configure_limits(&cli)?;
     // `inspect` reads only the workbook: it must not create a warehouse as a side effect.
     if let Command::Inspect { file, kind, rejects } = &cli.command {
         return ingest::inspect(file, kind.as_deref(), *rejects, out);

@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod budgets;
 pub mod findings;
 pub mod kind;
+pub mod limits;
 pub mod load;
 pub mod normalize;
 pub mod plan;
@@ -121,7 +122,30 @@ impl Parsed {
 /// Reads the first rows of every sheet: enough to detect the kind and the year.
 fn sample(wb: &mut Workbook) -> Result<Vec<(String, Vec<Row>)>> {
     let mut out = Vec::new();
-    for name in wb.sheet_names() {
+    let names = wb.sheet_names();
+    // Excel refuses two sheets of one name, but a crafted file can hold them; the readers
+    // find a sheet by name, so the second would be read as the first. Refuse, never guess.
+    for (i, name) in names.iter().enumerate() {
+        if let Some(j) = names[..i]
+            .iter()
+            .position(|n| n.trim().to_lowercase() == name.trim().to_lowercase())
+        {
+            return Err(Error::workbook(
+                Location {
+                    file: wb.name.clone(),
+                    sheet: Some(name.clone()),
+                    ..Default::default()
+                },
+                format!(
+                    "sheets {} and {} are both named {name:?} (Excel does not allow this); \
+                     rename one in a copy and ingest that",
+                    j + 1,
+                    i + 1
+                ),
+            ));
+        }
+    }
+    for name in names {
         let mut rows = Vec::new();
         wb.for_each_row(&name, |r| {
             rows.push(r);

@@ -7,7 +7,10 @@ use unicode_normalization::UnicodeNormalization;
 
 /// NFKC (full-width digits, letters, parentheses and the ideographic space become ASCII),
 /// whitespace runs and line breaks collapsed to one space, trimmed, and spaces next to a
-/// CJK character removed (`市 教委` → `市教委`; `Web 门户` → `Web门户`).
+/// CJK character removed (`市 教委` → `市教委`; `Web 门户` → `Web门户`). Control
+/// characters (C0 other than tab and line breaks, DEL, C1) and bidirectional formatting
+/// characters (U+202A–U+202E, U+2066–U+2069, LRM, RLM, ALM) are removed: they are never
+/// part of a name, and in a terminal they can rewrite what is shown.
 pub fn text(raw: &str) -> String {
     text_cow(raw).into_owned()
 }
@@ -20,7 +23,7 @@ pub fn text_cow(raw: &str) -> std::borrow::Cow<'_, str> {
         return raw.into();
     }
     let normal = unicode_normalization::is_nfkc_quick(raw.chars()) == unicode_normalization::IsNormalized::Yes;
-    if normal && !raw.chars().any(is_space) {
+    if normal && !raw.chars().any(|c| is_space(c) || is_hidden_control(c)) {
         return raw.into();
     }
     let nfkc: std::borrow::Cow<'_, str> = if normal {
@@ -35,6 +38,9 @@ pub fn text_cow(raw: &str) -> std::borrow::Cow<'_, str> {
             pending_space = !collapsed.is_empty();
             continue;
         }
+        if is_hidden_control(ch) {
+            continue;
+        }
         if pending_space {
             let prev = collapsed.chars().next_back();
             if !(is_cjk(ch) || prev.is_some_and(is_cjk)) {
@@ -45,6 +51,12 @@ pub fn text_cow(raw: &str) -> std::borrow::Cow<'_, str> {
         collapsed.push(ch);
     }
     collapsed.into()
+}
+
+/// A control or bidirectional formatting character: removed from text cells.
+pub fn is_hidden_control(c: char) -> bool {
+    (c.is_control() && !c.is_whitespace())
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// Whitespace, and the zero-width characters pasted text carries.
@@ -368,6 +380,7 @@ pub fn money_text(raw: &str, shift: u32) -> Result<i128, String> {
     }
     // value = int.frac × 10^shift, in fen = × 10^(shift + 2).
     let scale = shift + 2;
+    let nonzero = digits.chars().any(|c| c.is_ascii_digit() && c != '0');
     let mut fen: i128 = 0;
     for c in int_part.chars() {
         fen = fen * 10 + (c as i128 - '0' as i128);
@@ -384,6 +397,12 @@ pub fn money_text(raw: &str, shift: u32) -> Result<i128, String> {
         } else {
             break;
         }
+    }
+    let at_least_one_fen = int_part.chars().any(|c| c != '0') || frac.iter().take(scale as usize).any(|d| *d != 0);
+    if nonzero && !at_least_one_fen {
+        return Err(format!(
+            "{raw:?} is less than one fen (0.01 元) but not zero: an amount is whole fen (check the unit)"
+        ));
     }
     Ok(if negative { -fen } else { fen })
 }
@@ -583,6 +602,28 @@ mod tests {
             date_number(2019.11, false),
             Ok(DateValue::Month { year: 2019, month: 11 })
         );
+    }
+
+    #[test]
+    fn amounts_below_one_fen_are_refused_not_rounded_to_zero() {
+        assert!(money_text("1e-308", 0).is_err());
+        let e = money_text("0.004", 0).unwrap_err();
+        assert!(e.contains("less than one fen"), "{e}");
+        assert!(money_text("0.005", 0).unwrap_err().contains("less than one fen"));
+        assert!(money_text("0.0000001", 4).unwrap_err().contains("less than one fen"));
+        assert_eq!(money_text("0.00", 0), Ok(0));
+        assert_eq!(money_text("0", 0), Ok(0));
+        assert_eq!(money_text("0.01", 0), Ok(1));
+        assert_eq!(money_text("0.015", 0), Ok(2));
+        assert_eq!(money_text("0.000001", 4), Ok(1));
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_removed_from_text() {
+        assert_eq!(text("市\u{0}教\u{1b}[31m委"), "市教[31m委");
+        assert_eq!(text("\u{202E}单位\u{202C}"), "单位");
+        assert_eq!(text("a\u{7f}b\u{9b}c\u{85}d"), "abc d");
+        assert_eq!(text("a\tb"), "a b");
     }
 
     #[test]

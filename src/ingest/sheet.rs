@@ -91,22 +91,79 @@ pub fn match_field(fields: &[Field], key: &str) -> Option<usize> {
     if key.is_empty() {
         return None;
     }
-    if let Some(i) = fields.iter().position(|f| synonym_keys(f).iter().any(|s| s == key)) {
-        return Some(i);
+    let index = field_index(fields);
+    if let Some(i) = index.exact.get(key) {
+        return Some(*i);
     }
-    let mut best: Option<(usize, usize)> = None;
-    for (i, f) in fields.iter().enumerate() {
-        for s in synonym_keys(f).iter() {
-            if s.chars().count() >= 2 && key.starts_with(s.as_str()) && best.is_none_or(|(_, len)| s.len() > len) {
-                best = Some((i, s.len()));
+    // Longest first: the first prefix that matches is the longest.
+    index
+        .prefixes
+        .iter()
+        .find(|(s, _)| key.starts_with(s.as_str()))
+        .map(|(_, i)| *i)
+}
+
+/// A kind's synonyms as look-up tables: built once per field list, so matching a header
+/// cell is one hash look-up and a short prefix scan (a header window 16,384 columns wide
+/// is read in linear time with a small constant).
+struct FieldIndex {
+    exact: std::collections::HashMap<String, usize>,
+    /// Synonyms of two or more characters with their field, longest first.
+    prefixes: Vec<(String, usize)>,
+}
+
+fn field_index(fields: &[Field]) -> std::sync::Arc<FieldIndex> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    type Indexes = HashMap<(usize, usize), Arc<FieldIndex>>;
+    static CACHE: OnceLock<Mutex<Indexes>> = OnceLock::new();
+    let key = (fields.as_ptr() as usize, fields.len());
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    cache
+        .entry(key)
+        .or_insert_with(|| {
+            let mut exact = HashMap::new();
+            let mut prefixes = Vec::new();
+            for (i, f) in fields.iter().enumerate() {
+                for s in synonym_keys(f).iter() {
+                    exact.entry(s.clone()).or_insert(i);
+                    if s.chars().count() >= 2 {
+                        prefixes.push((s.clone(), i));
+                    }
+                }
             }
-        }
-    }
-    best.map(|(i, _)| i)
+            // Longest first; among equals, the earlier field (as the linear scan chose).
+            prefixes.sort_by(|(a, ia), (b, ib)| b.len().cmp(&a.len()).then(ia.cmp(ib)));
+            Arc::new(FieldIndex { exact, prefixes })
+        })
+        .clone()
 }
 
 fn cell_text(row: &Row, col: u32) -> Option<String> {
     row.get(col).map(|c| c.display()).filter(|s| !s.trim().is_empty())
+}
+
+/// The merged regions starting on `row` and spanning columns (group headers), as
+/// (first column, last column) sorted by first column: looked up by binary search, so
+/// a header row costs its width × log(regions), however many regions the sheet has.
+fn spans_on(merges: Option<&[MergedRegion]>, row: u32) -> Vec<(u32, u32)> {
+    let mut spans: Vec<(u32, u32)> = merges
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.start.0 == row && r.end.1 > r.start.1)
+        .map(|r| (r.start.1, r.end.1))
+        .collect();
+    spans.sort_unstable();
+    spans
+}
+
+/// The span covering `col`, if any.
+fn span_at(spans: &[(u32, u32)], col: u32) -> Option<(u32, u32)> {
+    let i = spans.partition_point(|(first, _)| *first <= col);
+    spans[..i].last().copied().filter(|(_, last)| col <= *last)
 }
 
 /// Builds the band from one header row, or two (a group header such as 风险数量 above
@@ -121,19 +178,16 @@ pub fn band(fields: &'static [Field], top: &Row, bottom: Option<&Row>, merges: O
     let mut by_field: Vec<Option<MappedColumn>> = vec![None; fields.len()];
     let mut unmapped = BTreeMap::new();
     let mut carried_group: Option<String> = None;
+    let groups = spans_on(merges, top.index);
     for col in cols {
         let mut group = cell_text(top, col);
         if bottom.is_some() {
             if group.is_none() {
                 // A merged group header covers this column, or (no merge info) the group
                 // written to the left runs on over the sub-headers.
-                group = merges
-                    .and_then(|m| {
-                        m.iter().find(|r| {
-                            r.start.0 == top.index && r.start.1 < col && col <= r.end.1 && r.end.1 > r.start.1
-                        })
-                    })
-                    .and_then(|r| cell_text(top, r.start.1))
+                group = span_at(&groups, col)
+                    .filter(|(first, _)| *first < col)
+                    .and_then(|(first, _)| cell_text(top, first))
                     .or_else(|| if merges.is_none() { carried_group.clone() } else { None });
             } else {
                 carried_group = group.clone();
@@ -194,12 +248,8 @@ pub fn data_like(row: &Row) -> bool {
 /// own (a name under 主管部门), where a sub-header row has cells only under group headers
 /// or under nothing.
 pub fn sub_header_row(fields: &[Field], top: &Row, bottom: &Row, merges: Option<&[MergedRegion]>) -> bool {
-    let groups_at = |col: u32| {
-        merges.is_some_and(|m| {
-            m.iter()
-                .any(|r| r.start.0 == top.index && r.start.1 <= col && col <= r.end.1 && r.end.1 > r.start.1)
-        })
-    };
+    let groups = spans_on(merges, top.index);
+    let groups_at = |col: u32| span_at(&groups, col).is_some();
     bottom.cells.iter().all(|(col, cell)| {
         let raw = match cell {
             Cell::Empty => return true,
@@ -280,8 +330,14 @@ pub struct Walker {
     down: Vec<bool>,
     /// By field: the first characters of its header synonyms (a quick "not a header").
     header_firsts: Vec<Vec<char>>,
+    /// Merged regions over mapped columns below the header, by first row; the walker
+    /// moves each into `active` when it reaches its first row.
     merges: Vec<MergedRegion>,
-    /// Values of merged regions' top-left cells seen so far.
+    next_merge: usize,
+    /// Regions covering the current row: the only ones a row looks at, so time is linear
+    /// in rows plus regions, whatever their number.
+    active: Vec<MergedRegion>,
+    /// Values of active merged regions' top-left cells.
     merge_values: BTreeMap<(u32, u32), Cell>,
     last: Vec<Option<Cell>>,
     in_notes: bool,
@@ -296,7 +352,8 @@ impl Walker {
         let mut merges = merges.unwrap_or_default();
         // Only regions below the header matter for data; keep them sorted by first row.
         let last_header = band.rows.last().copied().unwrap_or(0);
-        merges.retain(|r| r.end.0 > last_header);
+        let mapped_cols: Vec<u32> = band.by_field.iter().flatten().map(|m| m.col).collect();
+        merges.retain(|r| r.end.0 > last_header && mapped_cols.iter().any(|c| r.start.1 <= *c && *c <= r.end.1));
         merges.sort_by_key(|r| r.start.0);
         let mapped = band.by_field.iter().flatten();
         let mut field_of_col = vec![None; mapped.clone().map(|m| m.col as usize + 1).max().unwrap_or(0)];
@@ -323,6 +380,8 @@ impl Walker {
             down,
             header_firsts,
             merges,
+            next_merge: 0,
+            active: Vec::new(),
             merge_values: BTreeMap::new(),
             in_notes: false,
             skipped: BTreeMap::new(),
@@ -444,7 +503,25 @@ impl Walker {
     }
 
     fn remember_merge_values(&mut self, row: &Row) {
-        for r in self.merges.iter().take_while(|r| r.start.0 <= row.index) {
+        // Regions that ended above this row leave; regions starting here (or skipped
+        // rows ago) join.
+        if self.active.iter().any(|r| r.end.0 < row.index) {
+            let values = &mut self.merge_values;
+            self.active.retain(|r| {
+                let keep = r.end.0 >= row.index;
+                if !keep {
+                    values.remove(&r.start);
+                }
+                keep
+            });
+        }
+        while let Some(r) = self.merges.get(self.next_merge).filter(|r| r.start.0 <= row.index) {
+            if r.end.0 >= row.index {
+                self.active.push(*r);
+            }
+            self.next_merge += 1;
+        }
+        for r in &self.active {
             if r.start.0 == row.index {
                 if let Some(v) = row.get(r.start.1) {
                     self.merge_values.insert(r.start, v.clone());
@@ -462,9 +539,8 @@ impl Walker {
                     continue;
                 };
                 let merged = self
-                    .merges
+                    .active
                     .iter()
-                    .take_while(|r| r.start.0 <= index)
                     .find(|r| {
                         r.start.0 <= index
                             && index <= r.end.0
@@ -485,10 +561,6 @@ impl Walker {
                     self.last[fi] = Some(v.clone());
                 }
             }
-        }
-        // Drop merged regions that ended above this row.
-        if self.merges.first().is_some_and(|r| r.start.0 <= index) {
-            self.merges.retain(|r| r.end.0 >= index);
         }
         filled
     }

@@ -54,8 +54,21 @@ pub struct Row {
 }
 
 impl Row {
+    /// A row from cells in any order: kept sorted by column, so a look-up is a binary
+    /// search (a sheet 16,384 columns wide costs width × log width, not width²).
+    pub fn new(index: u32, mut cells: Vec<(u32, Cell)>) -> Row {
+        if !cells.is_sorted_by_key(|(c, _)| *c) {
+            cells.sort_by_key(|(c, _)| *c);
+        }
+        Row { index, cells }
+    }
+
+    /// The cell in column `col` (rows are built sorted by column, see [`Row::new`]).
     pub fn get(&self, col: u32) -> Option<&Cell> {
-        self.cells.iter().find(|(c, _)| *c == col).map(|(_, v)| v)
+        self.cells
+            .binary_search_by_key(&col, |(c, _)| *c)
+            .ok()
+            .map(|i| &self.cells[i].1)
     }
 }
 
@@ -103,8 +116,7 @@ impl Workbook {
     pub fn open(path: &Path) -> Result<Self> {
         let name = path
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
+            .map_or_else(|| path.display().to_string(), file_name_text);
         let loc = Location {
             file: name.clone(),
             ..Default::default()
@@ -160,10 +172,13 @@ impl Workbook {
         let bytes = Bytes(Arc::new(bytes));
         let (inner, is_1904) = match format {
             Format::Xlsx => {
-                let wb = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| corrupt(e.to_string()))?;
-                let is_1904 = wb.has_1904_epoch();
-                let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
+                // The zip's directory first: a part that would inflate past a limit stops
+                // the file before calamine inflates anything.
+                let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).map_err(|e| corrupt(e.to_string()))?;
                 let parts = super::xlsx_merges::sheet_parts(&mut zip);
+                check_part_sizes(&mut zip, parts.as_deref(), &loc)?;
+                let wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
+                let is_1904 = wb.has_1904_epoch();
                 (
                     Inner::Xlsx {
                         reader: Box::new(wb),
@@ -178,12 +193,16 @@ impl Workbook {
                 let is_1904 = wb.has_1904_epoch();
                 (Inner::Xls(Box::new(wb)), is_1904)
             }
-            Format::Ods => (
-                Inner::Ods(Box::new(
-                    Ods::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?,
-                )),
-                false,
-            ),
+            Format::Ods => {
+                let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).map_err(|e| corrupt(e.to_string()))?;
+                check_part_sizes(&mut zip, None, &loc)?;
+                (
+                    Inner::Ods(Box::new(
+                        Ods::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?,
+                    )),
+                    false,
+                )
+            }
         };
         Ok(Workbook {
             name,
@@ -204,6 +223,23 @@ impl Workbook {
 
     /// Merged regions of a sheet; `None` when the format gives none (.ods).
     pub fn merges(&mut self, sheet: &str) -> Result<Option<Vec<Dimensions>>> {
+        let loc = self.location(sheet);
+        let merges = self.merges_unchecked(sheet)?;
+        let limit = super::limits::get().merged_regions;
+        match merges {
+            Some(m) if m.len() > limit => Err(Error::workbook(
+                loc,
+                format!(
+                    "{} merged regions, more than the limit merged_regions = {limit}; the file is not loaded \
+                     (raise it with --limit merged_regions=… if the file is genuine)",
+                    m.len()
+                ),
+            )),
+            other => Ok(other),
+        }
+    }
+
+    fn merges_unchecked(&mut self, sheet: &str) -> Result<Option<Vec<Dimensions>>> {
         let loc = self.location(sheet);
         match &mut self.inner {
             Inner::Xlsx { reader, zip, parts } => {
@@ -252,7 +288,7 @@ impl Workbook {
                         cells: Vec::with_capacity(capacity),
                     },
                 );
-                if !row.cells.is_empty() && !sink(row) {
+                if !row.cells.is_empty() && !sink(Row::new(row.index, row.cells)) {
                     return false;
                 }
             }
@@ -262,7 +298,7 @@ impl Workbook {
             true
         })?;
         if !current.cells.is_empty() {
-            sink(current);
+            sink(Row::new(current.index, current.cells));
         }
         Ok(())
     }
@@ -305,6 +341,7 @@ impl Workbook {
     /// Every non-empty cell of a sheet in row order, until `f` returns `false`.
     fn for_each_cell(&mut self, sheet: &str, mut f: impl FnMut(u32, u32, CellView<'_>) -> bool) -> Result<()> {
         let loc = self.location(sheet);
+        let limits = super::limits::get();
         let is_1904 = self.is_1904;
         match &mut self.inner {
             Inner::Xlsx { reader, .. } => {
@@ -318,7 +355,11 @@ impl Workbook {
                     let Some(cell) = next else { break };
                     let (r, c) = cell.get_position();
                     let view = view_ref(cell.get_value(), is_1904);
-                    if !view.is_empty() && !f(r, c, view) {
+                    if view.is_empty() {
+                        continue;
+                    }
+                    check_cell(&loc, &limits, r, c, &view)?;
+                    if !f(r, c, view) {
                         return Ok(());
                     }
                 }
@@ -334,7 +375,12 @@ impl Workbook {
                 let (r0, c0) = range.start().unwrap_or((0, 0));
                 for (r, c, v) in range.used_cells() {
                     let view = view_data(v, is_1904);
-                    if !view.is_empty() && !f(r0 + r as u32, c0 + c as u32, view) {
+                    if view.is_empty() {
+                        continue;
+                    }
+                    let (r, c) = (r0.saturating_add(r as u32), c0.saturating_add(c as u32));
+                    check_cell(&loc, &limits, r, c, &view)?;
+                    if !f(r, c, view) {
                         return Ok(());
                     }
                 }
@@ -342,6 +388,125 @@ impl Workbook {
         }
         Ok(())
     }
+}
+
+/// A file name as stored in the warehouse: itself when it is UTF-8, else its valid
+/// parts with every other byte written `\xNN` (lossless and visible), with a warning.
+pub fn file_name_text(name: &std::ffi::OsStr) -> String {
+    if let Some(s) = name.to_str() {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for chunk in name.as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    tracing::warn!("the file name is not UTF-8; it is recorded as {out:?}");
+    out
+}
+
+/// Refuses a workbook whose sheet or shared-strings part would inflate past the limits,
+/// from the sizes the zip's directory declares (nothing is inflated).
+fn check_part_sizes<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    parts: Option<&[(String, String)]>,
+    loc: &Location,
+) -> Result<()> {
+    let limits = super::limits::get();
+    for i in 0..zip.len() {
+        let Ok(entry) = zip.by_index_raw(i) else { continue };
+        let Ok(name) = entry.name().map(|n| n.to_string()) else {
+            continue;
+        };
+        let size = entry.size();
+        let (limit, limit_name, what) = if name == "xl/sharedStrings.xml" {
+            (
+                limits.shared_strings_bytes,
+                "shared_strings_bytes",
+                "its shared-strings table".to_string(),
+            )
+        } else if name == "content.xml" {
+            (
+                limits.sheet_bytes,
+                "sheet_bytes",
+                "its sheets (content.xml)".to_string(),
+            )
+        } else if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
+            let sheet = parts
+                .and_then(|p| p.iter().find(|(_, part)| *part == name))
+                .map_or_else(|| name.clone(), |(sheet, _)| format!("sheet {sheet}"));
+            (limits.sheet_bytes, "sheet_bytes", sheet)
+        } else {
+            continue;
+        };
+        if size > limit {
+            return Err(Error::workbook(
+                loc.clone(),
+                format!(
+                    "{what} inflates to {size} bytes, more than the limit {limit_name} = {limit}; \
+                     not read (raise it with --limit {limit_name}=… if the file is genuine)"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The error for a cell beyond a limit.
+fn over_limit(loc: &Location, r: u32, c: u32, what: String, limit_name: &str, limit: u64) -> Error {
+    Error::workbook(
+        Location {
+            row: Some(r.saturating_add(1)),
+            column: Some(column_letter(c)),
+            ..loc.clone()
+        },
+        format!(
+            "{what}, more than the limit {limit_name} = {limit}; the file is not loaded \
+             (raise it with --limit {limit_name}=… if the file is genuine)"
+        ),
+    )
+}
+
+/// Checks one cell against the row, column and cell-length limits.
+fn check_cell(loc: &Location, limits: &super::limits::Limits, r: u32, c: u32, view: &CellView<'_>) -> Result<()> {
+    if r >= limits.rows {
+        return Err(over_limit(
+            loc,
+            r,
+            c,
+            format!("a cell in row {}", r as u64 + 1),
+            "rows",
+            limits.rows as u64,
+        ));
+    }
+    if c >= limits.columns {
+        return Err(over_limit(
+            loc,
+            r,
+            c,
+            format!("a cell in column {}", c as u64 + 1),
+            "columns",
+            limits.columns as u64,
+        ));
+    }
+    if let CellView::Text(t) = view {
+        if t.len() > limits.cell_chars {
+            let chars = t.chars().count();
+            if chars > limits.cell_chars {
+                return Err(over_limit(
+                    loc,
+                    r,
+                    c,
+                    format!("a cell of {chars} characters"),
+                    "cell_chars",
+                    limits.cell_chars as u64,
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A cell as read, its text still borrowed from the reader.
@@ -416,19 +581,21 @@ impl RowChunk {
             .chain(std::iter::once(cells.len()))
             .collect();
         let mut cells = cells.into_iter();
-        rows.into_iter().zip(ends).map(move |((index, start), end)| Row {
-            index,
-            cells: cells
-                .by_ref()
-                .take(end - start as usize)
-                .map(|(c, p)| {
-                    let cell = match p {
-                        Packed::Text(a, b) => Cell::Text(text[a as usize..b as usize].to_string()),
-                        Packed::Other(cell) => cell,
-                    };
-                    (c, cell)
-                })
-                .collect(),
+        rows.into_iter().zip(ends).map(move |((index, start), end)| {
+            Row::new(
+                index,
+                cells
+                    .by_ref()
+                    .take(end - start as usize)
+                    .map(|(c, p)| {
+                        let cell = match p {
+                            Packed::Text(a, b) => Cell::Text(text[a as usize..b as usize].to_string()),
+                            Packed::Other(cell) => cell,
+                        };
+                        (c, cell)
+                    })
+                    .collect(),
+            )
         })
     }
 }

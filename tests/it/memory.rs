@@ -13,7 +13,7 @@ const BOUND_MB: i64 = 400;
 
 /// Runs `ceping ARGS` on the warehouse; (success, peak RSS in MB, stderr). The peak is
 /// the kernel's high-water mark of the child's resident set (`VmHWM`), read until it exits.
-fn peak_rss(wh: &TestWarehouse, args: &[&str]) -> (bool, i64, String) {
+pub(crate) fn peak_rss(wh: &TestWarehouse, args: &[&str]) -> (bool, i64, String) {
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("ceping"))
         .arg("--warehouse")
         .arg(wh.path())

@@ -1,0 +1,251 @@
+//! Hostile and odd workbooks: each is refused with one error naming the file, sheet (and
+//! cell) and the limit, or read by a stated rule, and the warehouse is unchanged.
+//! The files are generated here (small zips that would inflate large).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::common::{s, xlsx, TestWarehouse};
+use crate::memory::peak_rss;
+
+const PLAN_HEADER: &[&str] = &["主管部门", "预算单位", "系统名称", "安全保护等级", "计划测评时间"];
+
+fn plan(wh: &TestWarehouse, name: &str, rows: &[&[&str]]) -> PathBuf {
+    let path = wh.file(name);
+    let mut all: Vec<&[&str]> = vec![PLAN_HEADER];
+    all.extend_from_slice(rows);
+    xlsx(&path, &[("计划", &all)]);
+    path
+}
+
+fn unchanged(wh: &TestWarehouse) {
+    assert_eq!(
+        wh.scalar("SELECT count(*) FROM ingest_log"),
+        "0",
+        "the warehouse is unchanged"
+    );
+}
+
+/// Rewrites entries of a zip (an .xlsx): `edit(name, bytes)` returns the new bytes.
+fn rewrite_zip(path: &Path, edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..src.len() {
+        let mut entry = src.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut data = Vec::new();
+        std::io::Read::read_to_end(&mut entry, &mut data).unwrap();
+        out.start_file(name.as_str(), options).unwrap();
+        out.write_all(&edit(&name, data)).unwrap();
+    }
+    std::fs::write(path, out.finish().unwrap().into_inner()).unwrap();
+}
+
+#[test]
+fn a_cell_longer_than_the_limit_stops_the_file_with_its_cell_named() {
+    let wh = TestWarehouse::new();
+    wh.run(&["init"]);
+    // Excel writers refuse such a cell: put it into the shared strings by hand.
+    let file = plan(
+        &wh,
+        "2020年测评计划预告.xlsx",
+        &[&["市教委", "LONGCELL", "系统", "第三级", "二季度"]],
+    );
+    rewrite_zip(&file, |name, data| {
+        if name == "xl/sharedStrings.xml" {
+            String::from_utf8(data)
+                .unwrap()
+                .replace("LONGCELL", &"长".repeat(40_000))
+                .into_bytes()
+        } else {
+            data
+        }
+    });
+    let (_, err) = wh.fail(&["ingest", file.to_str().unwrap()]);
+    assert!(
+        err.contains("sheet 计划, row 2, column B: a cell of 40000 characters, more than the limit cell_chars = 32767"),
+        "{err}"
+    );
+    unchanged(&wh);
+    // The limit is a setting: raised, the file loads (the long name is a unit's name).
+    let out = wh.run(&["--limit", "cell_chars=50000", "ingest", file.to_str().unwrap()]);
+    assert!(out.contains("1 loaded"), "{out}");
+}
+
+#[test]
+fn rows_columns_and_merged_regions_beyond_their_limits_are_refused() {
+    let wh = TestWarehouse::new();
+    wh.run(&["init"]);
+    let file = plan(
+        &wh,
+        "2020年测评计划预告.xlsx",
+        &[
+            &["市教委", "考试院", "系统一", "第三级", "二季度"],
+            &["市教委", "考试院", "系统二", "第三级", "二季度"],
+            &["市教委", "考试院", "系统三", "第三级", "二季度"],
+        ],
+    );
+    let f = file.to_str().unwrap();
+    let (_, err) = wh.fail(&["--limit", "rows=3", "ingest", f]);
+    assert!(
+        err.contains("row 4, column A: a cell in row 4, more than the limit rows = 3"),
+        "{err}"
+    );
+    let (_, err) = wh.fail(&["--limit", "columns=4", "ingest", f]);
+    assert!(
+        err.contains("column E: a cell in column 5, more than the limit columns = 4"),
+        "{err}"
+    );
+
+    let merged = wh.file("2021年测评计划预告.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("计划").unwrap();
+    for (c, h) in PLAN_HEADER.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let fmt = rust_xlsxwriter::Format::new();
+    for i in 0..3u32 {
+        ws.merge_range(1 + 2 * i, 0, 2 + 2 * i, 0, "市教委", &fmt).unwrap();
+        for r in [1 + 2 * i, 2 + 2 * i] {
+            ws.write_string(r, 1, "考试院").unwrap();
+            ws.write_string(r, 2, format!("系统{r}")).unwrap();
+            ws.write_string(r, 3, "第三级").unwrap();
+        }
+    }
+    wb.save(&merged).unwrap();
+    let (_, err) = wh.fail(&["--limit", "merged_regions=2", "ingest", merged.to_str().unwrap()]);
+    assert!(
+        err.contains("sheet 计划: 3 merged regions, more than the limit merged_regions = 2"),
+        "{err}"
+    );
+    unchanged(&wh);
+    let out = wh.run(&["ingest", merged.to_str().unwrap()]);
+    assert!(out.contains("6 loaded"), "merged department cells fill down: {out}");
+}
+
+#[test]
+fn a_sheet_that_would_inflate_past_the_limit_is_refused_before_inflating() {
+    let wh = TestWarehouse::new();
+    wh.run(&["init"]);
+    let file = plan(
+        &wh,
+        "2020年测评计划预告.xlsx",
+        &[&["市教委", "考试院", "系统", "第三级", "二季度"]],
+    );
+    // 200 MB of whitespace between rows: ~200 KB on disk.
+    rewrite_zip(&file, |name, data| {
+        if name != "xl/worksheets/sheet1.xml" {
+            return data;
+        }
+        let text = String::from_utf8(data).unwrap();
+        text.replacen("<sheetData>", &format!("<sheetData>{}", " ".repeat(200 << 20)), 1)
+            .into_bytes()
+    });
+    assert!(std::fs::metadata(&file).unwrap().len() < 2 << 20);
+    let (ok, peak_mb, err) = peak_rss(&wh, &["--limit", "sheet_bytes=64M", "ingest", file.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("sheet 计划 inflates to") && err.contains("more than the limit sheet_bytes = 67108864"),
+        "{err}"
+    );
+    assert!(
+        peak_mb < 150,
+        "refused from the zip directory, not after inflating: {peak_mb} MB"
+    );
+    unchanged(&wh);
+}
+
+#[test]
+fn two_sheets_of_one_name_are_refused_not_read_twice() {
+    let wh = TestWarehouse::new();
+    wh.run(&["init"]);
+    let file = wh.file("2020年测评计划预告.xlsx");
+    let rows: &[&[&str]] = &[PLAN_HEADER, &["市教委", "考试院", "系统", "第三级", "二季度"]];
+    xlsx(&file, &[("计划", rows), ("计划B", rows)]);
+    rewrite_zip(&file, |name, data| {
+        if name == "xl/workbook.xml" {
+            String::from_utf8(data)
+                .unwrap()
+                .replace("name=\"计划B\"", "name=\"计划\"")
+                .into_bytes()
+        } else {
+            data
+        }
+    });
+    let (_, err) = wh.fail(&["ingest", file.to_str().unwrap()]);
+    assert!(err.contains("sheets 1 and 2 are both named \"计划\""), "{err}");
+    unchanged(&wh);
+}
+
+#[test]
+fn control_characters_are_removed_from_names_and_sub_fen_amounts_rejected() {
+    let wh = TestWarehouse::new();
+    let file = plan(
+        &wh,
+        "2020年测评计划预告.xlsx",
+        &[&[
+            "市教委",
+            "考试\u{1b}[31m院\u{202e}",
+            "报名\u{0}系统",
+            "第三级",
+            "二季度",
+        ]],
+    );
+    wh.ingest(&[&file]);
+    assert_eq!(
+        wh.rows("SELECT unit, system FROM plan_items"),
+        vec![vec!["考试[31m院".to_string(), "报名系统".to_string()]]
+    );
+
+    let budgets = wh.file("2020年网络安全经费预算.xlsx");
+    xlsx(
+        &budgets,
+        &[(
+            "经费",
+            &[
+                &[
+                    "年度",
+                    "主管部门",
+                    "预算单位",
+                    "经费类别",
+                    "申请金额（元）",
+                    "批复金额（元）",
+                    "执行金额（元）",
+                ],
+                &["2020", "市教委", "考试院", "测评", "0.004", "100", "50"],
+                &["2020", "市教委", "电教馆", "测评", "0.01", "100", "50"],
+            ],
+        )],
+    );
+    let out = wh.ingest(&[&budgets]);
+    assert!(out.contains("1 loaded, 1 rejected"), "{out}");
+    let reason = wh.scalar("SELECT reason FROM rejects WHERE source_file LIKE '%经费%'");
+    assert!(reason.contains("less than one fen"), "{reason}");
+}
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_recorded_escaped() {
+    use std::os::unix::ffi::OsStrExt;
+    let wh = TestWarehouse::new();
+    let good = plan(
+        &wh,
+        "2020年测评计划预告.xlsx",
+        &[&["市教委", "考试院", "系统", "第三级", "二季度"]],
+    );
+    let mut name = b"2020\xff\xfe".to_vec();
+    name.extend_from_slice("年测评计划预告.xlsx".as_bytes());
+    let odd = wh.dir.path().join(std::ffi::OsStr::from_bytes(&name));
+    std::fs::rename(&good, &odd).unwrap();
+    let out = wh.cmd().args(["ingest", "--year", "2020"]).arg(&odd).output().unwrap();
+    assert!(out.status.success(), "{}", s(&out.stderr));
+    assert!(
+        s(&out.stderr).contains("the file name is not UTF-8"),
+        "{}",
+        s(&out.stderr)
+    );
+    let recorded = "2020\\xFF\\xFE年测评计划预告.xlsx";
+    assert_eq!(wh.scalar("SELECT file_name FROM ingest_log"), recorded);
+    assert_eq!(wh.scalar("SELECT DISTINCT source_file FROM plan_items"), recorded);
+}
