@@ -661,25 +661,28 @@ impl SheetState {
             default_money_unit: self.money_unit.as_deref(),
         };
         let mut key_hash = None;
-        let mapped = sink.kind.map_row(&field_row, sink.ctx).and_then(|values| {
-            let Some(k) = row_key(sink.kind, &values) else {
-                return Ok(values);
-            };
-            let h = key_digest(&k);
-            key_hash = Some(h);
-            match sink.keys.get(&h) {
-                Some((sheet, row)) => Err(row::RowError::new(
-                    None,
-                    None,
-                    format!(
-                        "duplicate {}: {k} is already on sheet {}, row {row}",
-                        sink.kind.key().join(" + "),
-                        sink.sheet_names.get(*sheet as usize).map_or("?", String::as_str)
-                    ),
-                )),
-                None => Ok(values),
-            }
-        });
+        let mapped = field_row
+            .error_value()
+            .and_then(|()| sink.kind.map_row(&field_row, sink.ctx))
+            .and_then(|values| {
+                let Some(k) = row_key(sink.kind, &values) else {
+                    return Ok(values);
+                };
+                let h = key_digest(&k);
+                key_hash = Some(h);
+                match sink.keys.get(&h) {
+                    Some((sheet, row)) => Err(row::RowError::new(
+                        None,
+                        None,
+                        format!(
+                            "duplicate {}: {k} is already on sheet {}, row {row}",
+                            sink.kind.key().join(" + "),
+                            sink.sheet_names.get(*sheet as usize).map_or("?", String::as_str)
+                        ),
+                    )),
+                    None => Ok(values),
+                }
+            });
         match mapped {
             Ok(values) => {
                 if let Some(h) = key_hash {

@@ -138,6 +138,26 @@ impl FieldRow<'_> {
             .unwrap_or_else(|| self.fields[i].label().to_string())
     }
 
+    /// A mapped cell holding a spreadsheet error value (`#REF!`, `#N/A`, `#SPILL!` …),
+    /// read as an error cell or written as that text: the row cannot be loaded, whatever
+    /// the field (a unit must not be named `#REF!`). Unmapped columns are never looked at.
+    pub fn error_value(&self) -> Res<()> {
+        for (i, cell) in self.cells.iter().enumerate() {
+            let value = match cell {
+                Some(Cell::Error(e)) => e.as_str(),
+                Some(Cell::Text(t)) if is_error_literal(t.trim()) => t.trim(),
+                _ => continue,
+            };
+            let header = self.header(self.fields[i].name);
+            return Err(RowError::new(
+                Some(header.clone()),
+                Some(value.to_string()),
+                format!("column {header}: the cell holds the error value {value} (a formula that failed), not a value"),
+            ));
+        }
+        Ok(())
+    }
+
     pub fn cell(&self, field: &str) -> Option<&Cell> {
         self.cells
             .get(self.index(field))
@@ -538,4 +558,33 @@ fn append(b: &mut dyn ArrayBuilder, t: &DataType, v: Value) {
         (DataType::Decimal128(_, _), Value::Null) => put!(Decimal128Builder, None),
         (_, v) => mismatch(&v),
     }
+}
+
+/// The error values Excel, WPS and LibreOffice show in a cell.
+pub const ERROR_VALUES: &[&str] = &[
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#DATA!",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "#CONNECT!",
+    "#PYTHON!",
+    "#EXTERNAL!",
+];
+
+/// An error value, including LibreOffice's `Err:502` form.
+pub fn is_error_literal(t: &str) -> bool {
+    ERROR_VALUES.contains(&t)
+        || t.strip_prefix("Err:")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }

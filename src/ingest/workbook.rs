@@ -338,29 +338,128 @@ impl Workbook {
         Ok(())
     }
 
+    /// The .xlsx branch of [`Self::for_each_cell`]: cells after `skip_through`.
+    fn xlsx_cells(
+        &mut self,
+        sheet: &str,
+        loc: &Location,
+        limits: &super::limits::Limits,
+        skip_through: Option<(u32, u32)>,
+        f: &mut dyn FnMut(u32, u32, CellView<'_>) -> bool,
+    ) -> std::result::Result<(), XlsxStop> {
+        let is_1904 = self.is_1904;
+        let Inner::Xlsx { reader, .. } = &mut self.inner else {
+            return Ok(());
+        };
+        let mut reader = reader
+            .worksheet_cells_reader(sheet)
+            .map_err(|e| XlsxStop::Failed(Box::new(Error::workbook(loc.clone(), e.to_string()))))?;
+        loop {
+            let next = match reader.next_cell() {
+                Ok(next) => next,
+                Err(calamine::XlsxError::CellError(value)) if value.starts_with('#') => {
+                    return Err(XlsxStop::UnknownErrorValue(value))
+                }
+                Err(e) => {
+                    return Err(XlsxStop::Failed(Box::new(Error::workbook(
+                        loc.clone(),
+                        format!("the sheet is corrupt: {e}"),
+                    ))))
+                }
+            };
+            let Some(cell) = next else { return Ok(()) };
+            let (r, c) = cell.get_position();
+            if skip_through.is_some_and(|last| (r, c) <= last) {
+                continue;
+            }
+            let view = view_ref(cell.get_value(), is_1904);
+            if view.is_empty() {
+                continue;
+            }
+            check_cell(loc, limits, r, c, &view).map_err(|e| XlsxStop::Failed(Box::new(e)))?;
+            if !f(r, c, view) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Rewrites the sheet's part so its error cells (`t="e"`) are text cells holding the
+    /// error value, and opens the workbook again from the rewritten package.
+    fn error_cells_as_text(&mut self, sheet: &str, loc: &Location, value: &str) -> Result<()> {
+        use std::io::{Read as _, Write as _};
+        let Inner::Xlsx { reader, zip, parts } = &mut self.inner else {
+            return Ok(());
+        };
+        let unknown = || Error::workbook(loc.clone(), format!("the sheet is corrupt: unknown cell error {value}"));
+        let part = parts
+            .as_ref()
+            .and_then(|p| p.iter().find(|(n, _)| n == sheet))
+            .map(|(_, p)| p.clone())
+            .ok_or_else(unknown)?;
+        let fail =
+            |e: &dyn std::fmt::Display| Error::workbook(loc.clone(), format!("cannot read the sheet again: {e}"));
+        let limit = super::limits::get().sheet_bytes;
+        let mut xml = Vec::new();
+        zip.by_name(&part)
+            .map_err(|e| fail(&e))?
+            .take(limit + 1)
+            .read_to_end(&mut xml)
+            .map_err(|e| fail(&e))?;
+        if xml.len() as u64 > limit {
+            return Err(fail(&format!(
+                "the sheet inflates past the limit sheet_bytes = {limit}"
+            )));
+        }
+        let xml = replace_bytes(&replace_bytes(&xml, b" t=\"e\"", b" t=\"str\""), b" t='e'", b" t='str'");
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for i in 0..zip.len() {
+            let entry = zip.by_index_raw(i).map_err(|e| fail(&e))?;
+            if entry.name().is_ok_and(|n| n == part) {
+                continue;
+            }
+            out.raw_copy_file(entry).map_err(|e| fail(&e))?;
+        }
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        out.start_file(part.as_str(), options).map_err(|e| fail(&e))?;
+        out.write_all(&xml).map_err(|e| fail(&e))?;
+        let bytes = Bytes(Arc::new(out.finish().map_err(|e| fail(&e))?.into_inner()));
+        **reader = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
+        **zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(&e))?;
+        Ok(())
+    }
+
     /// Every non-empty cell of a sheet in row order, until `f` returns `false`.
     fn for_each_cell(&mut self, sheet: &str, mut f: impl FnMut(u32, u32, CellView<'_>) -> bool) -> Result<()> {
         let loc = self.location(sheet);
         let limits = super::limits::get();
         let is_1904 = self.is_1904;
         match &mut self.inner {
-            Inner::Xlsx { reader, .. } => {
-                let mut reader = reader
-                    .worksheet_cells_reader(sheet)
-                    .map_err(|e| Error::workbook(loc.clone(), e.to_string()))?;
+            Inner::Xlsx { .. } => {
+                // calamine refuses an error value it does not know (`#SPILL!`, `#CALC!` …):
+                // the sheet is then read again with its error cells as text (and the
+                // cells already handed on skipped), so the row mapper sees the value.
+                let mut delivered: Option<(u32, u32)> = None;
+                let mut retried = false;
                 loop {
-                    let next = reader
-                        .next_cell()
-                        .map_err(|e| Error::workbook(loc.clone(), format!("the sheet is corrupt: {e}")))?;
-                    let Some(cell) = next else { break };
-                    let (r, c) = cell.get_position();
-                    let view = view_ref(cell.get_value(), is_1904);
-                    if view.is_empty() {
-                        continue;
-                    }
-                    check_cell(&loc, &limits, r, c, &view)?;
-                    if !f(r, c, view) {
-                        return Ok(());
+                    let skip_through = delivered;
+                    let mut sink = |r: u32, c: u32, v: CellView<'_>| {
+                        delivered = Some((r, c));
+                        f(r, c, v)
+                    };
+                    match self.xlsx_cells(sheet, &loc, &limits, skip_through, &mut sink) {
+                        Ok(()) => return Ok(()),
+                        Err(XlsxStop::UnknownErrorValue(value)) if !retried => {
+                            tracing::info!(sheet, value, "reading the sheet again with error cells as text");
+                            self.error_cells_as_text(sheet, &loc, &value)?;
+                            retried = true;
+                        }
+                        Err(XlsxStop::UnknownErrorValue(value)) => {
+                            return Err(Error::workbook(
+                                loc,
+                                format!("the sheet is corrupt: unknown cell error {value}"),
+                            ))
+                        }
+                        Err(XlsxStop::Failed(e)) => return Err(*e),
                     }
                 }
             }
@@ -509,6 +608,26 @@ fn check_cell(loc: &Location, limits: &super::limits::Limits, r: u32, c: u32, vi
     Ok(())
 }
 
+/// Why reading an .xlsx sheet stopped early.
+enum XlsxStop {
+    /// An error value calamine does not know (`#SPILL!`): read the sheet again.
+    UnknownErrorValue(String),
+    Failed(Box<Error>),
+}
+
+/// `haystack` with every `from` replaced by `to`.
+fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut last = 0;
+    for at in memchr::memmem::find_iter(haystack, from) {
+        out.extend_from_slice(&haystack[last..at]);
+        out.extend_from_slice(to);
+        last = at + from.len();
+    }
+    out.extend_from_slice(&haystack[last..]);
+    out
+}
+
 /// A cell as read, its text still borrowed from the reader.
 enum CellView<'a> {
     Text(&'a str),
@@ -625,7 +744,7 @@ fn from_ref(v: &DataRef<'_>, is_1904: bool) -> Cell {
         DataRef::DateTime(dt) => serial_cell(dt.as_f64(), is_1904),
         DataRef::DateTimeIso(s) => Cell::Text(s.clone()),
         DataRef::DurationIso(s) => Cell::Text(s.clone()),
-        DataRef::Error(e) => Cell::Error(format!("#{e:?}")),
+        DataRef::Error(e) => Cell::Error(e.to_string()),
         DataRef::Empty => Cell::Empty,
     }
 }
@@ -639,7 +758,7 @@ fn from_data(v: &Data, is_1904: bool) -> Cell {
         Data::DateTime(dt) => serial_cell(dt.as_f64(), is_1904),
         Data::DateTimeIso(s) => Cell::Text(s.clone()),
         Data::DurationIso(s) => Cell::Text(s.clone()),
-        Data::Error(e) => Cell::Error(format!("#{e:?}")),
+        Data::Error(e) => Cell::Error(e.to_string()),
         Data::Empty => Cell::Empty,
     }
 }

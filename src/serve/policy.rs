@@ -62,6 +62,10 @@ pub fn classify(statement: &Statement) -> Action {
         Statement::StartTransaction { .. } | Statement::Commit { .. } | Statement::Rollback { .. } => Action::PassOn,
         Statement::Discard { .. } => Action::Discard("DISCARD ALL"),
         Statement::Deallocate { .. } => Action::Discard("DEALLOCATE"),
+        Statement::Declare { .. } | Statement::Fetch { .. } | Statement::Close { .. } => Action::Refuse {
+            sqlstate: "0A000",
+            message: "cursors (DECLARE/FETCH/CLOSE) are not supported by ceping serve; run the query itself".into(),
+        },
         other => refuse_write(&statement_kind(&other.to_string())),
     }
 }
@@ -210,6 +214,7 @@ mod tests {
         assert_eq!(action("DISCARD ALL"), Action::Discard("DISCARD ALL"));
         assert_eq!(refused("SET datafusion.execution.target_partitions = 1").0, NOT_ALLOWED);
         assert_eq!(refused("SET ceping.other = 1").0, "42704");
+        assert_eq!(refused("DECLARE c CURSOR FOR SELECT 1").0, "0A000");
     }
 
     #[test]

@@ -249,3 +249,82 @@ fn a_file_name_that_is_not_utf8_is_recorded_escaped() {
     assert_eq!(wh.scalar("SELECT file_name FROM ingest_log"), recorded);
     assert_eq!(wh.scalar("SELECT DISTINCT source_file FROM plan_items"), recorded);
 }
+
+/// A plan whose cells marked 987654321 are error cells (`t="e"`) holding `value`.
+fn plan_with_error_cells(wh: &TestWarehouse, name: &str, value: &str) -> PathBuf {
+    let path = wh.file(name);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("计划").unwrap();
+    let header = [
+        "主管部门",
+        "预算单位",
+        "系统名称",
+        "安全保护等级",
+        "计划测评时间",
+        "备注",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    // Row 2: the error in the unit column (mapped); row 3: in 备注 (not mapped); row 4 clean.
+    let rows: [[&str; 6]; 3] = [
+        ["市教委", "ERR", "系统一", "第三级", "二季度", ""],
+        ["市教委", "考试院", "系统二", "第三级", "二季度", "ERR"],
+        ["市教委", "考试院", "系统三", "第三级", "二季度", ""],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match *v {
+                "ERR" => ws.write_number(r as u32 + 1, c as u16, 987654321).map(|_| ()),
+                "" => Ok(()),
+                v => ws.write_string(r as u32 + 1, c as u16, v).map(|_| ()),
+            }
+            .unwrap();
+        }
+    }
+    wb.save(&path).unwrap();
+    rewrite_zip(&path, |name, data| {
+        if name.starts_with("xl/worksheets/") {
+            String::from_utf8(data)
+                .unwrap()
+                .replace("><v>987654321</v>", &format!(" t=\"e\"><v>{value}</v>"))
+                .into_bytes()
+        } else {
+            data
+        }
+    });
+    path
+}
+
+#[test]
+fn newer_excel_error_values_are_error_cells_rejected_where_mapped_and_ignored_elsewhere() {
+    for value in [
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#CONNECT!",
+        "#PYTHON!",
+        "#REF!",
+    ] {
+        let wh = TestWarehouse::new();
+        let file = plan_with_error_cells(&wh, "2020年测评计划预告.xlsx", value);
+        let out = wh.ingest(&[&file]);
+        assert!(out.contains("2 loaded, 1 rejected"), "{value}: {out}");
+        let reject = wh.rows("SELECT source_row, column_name, value, reason FROM rejects");
+        assert_eq!(reject.len(), 1, "{value}: {reject:?}");
+        assert_eq!(reject[0][0], "2", "{value}");
+        assert_eq!(reject[0][2], value);
+        assert!(
+            reject[0][3].contains(&format!("the error value {value}")),
+            "{value}: {reject:?}"
+        );
+        assert_eq!(
+            wh.rows("SELECT system FROM plan_items ORDER BY source_row"),
+            vec![vec!["系统二".to_string()], vec!["系统三".to_string()]],
+            "{value}: the error in an unmapped column is ignored"
+        );
+    }
+}
