@@ -190,6 +190,37 @@ fn psql_lists_the_catalog_and_every_metric_view_equals_ceping_sql() {
     for v in METRIC_VIEWS {
         assert!(views.contains(&format!(" {v} ")), "{v} in \\dv:\n{views}");
     }
+    // The data dictionary's Chinese labels are the comments of tables, views and columns.
+    let labels: std::collections::BTreeMap<String, String> = wh
+        .rows_of(&["tables", "--format", "csv"])
+        .into_iter()
+        .map(|r| (r[0].clone(), r[2].clone()))
+        .collect();
+    let described = psql_ok(&dsn, &["-c", r"\dt+", "-c", r"\dv+"]);
+    for name in ["plan_items", "findings", "plan_coverage", "execution_by_quarter"] {
+        let line = described
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("{name} in \\dt+/\\dv+:\n{described}"));
+        assert!(line.trim_end().ends_with(&labels[name]), "{name}: {line}");
+    }
+    let column_label = psql_ok(
+        &dsn,
+        &[
+            "-t",
+            "-A",
+            "-c",
+            "SELECT col_description(attrelid, attnum) FROM pg_catalog.pg_attribute \
+             WHERE attname = 'planned_quarter' AND attrelid = \
+             (SELECT oid FROM pg_catalog.pg_class WHERE relname = 'plan_items')",
+        ],
+    );
+    let expected = wh.rows_of(&["describe", "plan_items", "--format", "csv"]);
+    let planned = expected.iter().find(|r| r[0] == "planned_quarter").unwrap();
+    assert!(
+        planned.contains(&column_label.trim().to_string()),
+        "{column_label} in {planned:?}"
+    );
     let columns = psql_ok(&dsn, &["-c", r"\d plan_items"]);
     assert!(columns.contains("planned_quarter | smallint"), "{columns}");
     assert!(columns.contains("last_assessed   | date"), "{columns}");
