@@ -25,6 +25,12 @@ pub struct Cli {
     #[arg(long = "limit", global = true, value_name = "NAME=VALUE")]
     pub limits: Vec<String>,
 
+    /// Memory queries may use together, e.g. 4G or 512M (default: half the machine's
+    /// memory). Sorts and aggregations over it spill to temporary files; a query that still
+    /// needs more fails (`serve`: SQLSTATE 53200, the other queries go on).
+    #[arg(long, global = true, env = "CEPING_MEMORY_LIMIT", value_name = "SIZE", value_parser = crate::sql::runtime::parse_size)]
+    pub memory_limit: Option<usize>,
+
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -158,10 +164,6 @@ pub struct ServeArgs {
     /// statement_timeout may only shorten it.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub query_timeout: u64,
-    /// Memory all running queries may use together, e.g. 4G or 512M; a query needing
-    /// more fails (SQLSTATE 53200) and the others go on. Default: half the machine's memory.
-    #[arg(long, value_name = "SIZE", value_parser = crate::serve::parse_size)]
-    pub memory_limit: Option<usize>,
     /// Seconds open connections get to finish after Ctrl-C / SIGTERM.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub drain: u64,

@@ -56,6 +56,9 @@ fn configure_limits(cli: &Cli) -> anyhow::Result<()> {
 
 async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     configure_limits(&cli)?;
+    if let Some(bytes) = cli.memory_limit {
+        sql::runtime::set_memory_limit(bytes);
+    }
     // `inspect` reads only the workbook: it must not create a warehouse as a side effect.
     if let Command::Inspect { file, kind, rejects } = &cli.command {
         return ingest::inspect(file, kind.as_deref(), *rejects, out);

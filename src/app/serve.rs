@@ -24,7 +24,7 @@ pub async fn run(wh: &Warehouse, args: ServeArgs) -> anyhow::Result<ExitCode> {
         tls: args.tls_cert.zip(args.tls_key),
         max_connections: args.max_connections.max(1),
         query_timeout: Duration::from_secs(args.query_timeout.max(1)),
-        memory_limit: args.memory_limit.unwrap_or_else(serve::default_memory_limit),
+        memory_limit: crate::sql::runtime::memory_limit(),
         drain: Duration::from_secs(args.drain),
     };
     let server = serve::bind(wh.clone(), options).await?;

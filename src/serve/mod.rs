@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionContext;
 use datafusion_postgres::hooks::set_show::SetShowHook;
 use datafusion_postgres::hooks::transactions::TransactionStatementHook;
@@ -75,9 +74,8 @@ pub async fn bind(wh: Warehouse, options: ServeOptions) -> Result<Server> {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
     };
-    let runtime = RuntimeEnvBuilder::new()
-        .with_memory_limit(options.memory_limit, 1.0)
-        .build_arc()?;
+    crate::sql::runtime::set_memory_limit(options.memory_limit);
+    let runtime = crate::sql::runtime::runtime()?;
     let snapshots = Arc::new(Snapshots::new(wh.clone(), runtime.clone()));
     // Open the newest version now: a warehouse that cannot be read fails here, not at
     // the first client.
@@ -254,60 +252,4 @@ fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<TlsAcce
         .with_single_cert(certs, private)
         .map_err(|e| tls_error(cert, &e))?;
     Ok(TlsAcceptor::from(Arc::new(config)))
-}
-
-/// Half the machine's memory, the default limit for queries (2 GiB when unknown).
-pub fn default_memory_limit() -> usize {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find(|l| l.starts_with("MemTotal:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<usize>().ok())
-        })
-        .map_or(2 << 30, |kb| kb * 1024 / 2)
-}
-
-/// `4G`, `512M`, `1.5GiB`, `1000000` (bytes).
-pub fn parse_size(s: &str) -> std::result::Result<usize, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len());
-    let (number, unit) = t.split_at(split);
-    let n: f64 = number
-        .trim()
-        .parse()
-        .map_err(|_| format!("not a size: `{s}` (e.g. 4G, 512M)"))?;
-    let scale = match unit
-        .trim()
-        .to_ascii_uppercase()
-        .trim_end_matches("IB")
-        .trim_end_matches('B')
-    {
-        "" => 1.0,
-        "K" => 1024.0,
-        "M" => 1024.0 * 1024.0,
-        "G" => 1024.0 * 1024.0 * 1024.0,
-        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(format!("unknown unit in `{s}` (use K, M, G or T)")),
-    };
-    if n <= 0.0 {
-        return Err(format!("a size must be more than 0: `{s}`"));
-    }
-    Ok((n * scale) as usize)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("4G"), Ok(4 << 30));
-        assert_eq!(parse_size("512M"), Ok(512 << 20));
-        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
-        assert_eq!(parse_size("1000"), Ok(1000));
-        assert!(parse_size("4X").is_err());
-        assert!(parse_size("0").is_err());
-    }
 }

@@ -3,6 +3,7 @@
 
 pub mod exec;
 pub mod print;
+pub mod runtime;
 pub mod trace;
 
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -55,8 +56,44 @@ impl ViewFile {
     }
 }
 
+/// Every view file: the ones built into the binary, or, when `CEPING_VIEWS_DIR` names a
+/// folder, its `*.sql` files instead (to try a changed view without rebuilding).
 pub fn views() -> impl Iterator<Item = ViewFile> {
-    VIEW_FILES.iter().map(|(name, sql)| ViewFile { name, sql })
+    static FILES: std::sync::OnceLock<Vec<ViewFile>> = std::sync::OnceLock::new();
+    FILES
+        .get_or_init(|| {
+            let built_in = || VIEW_FILES.iter().map(|(name, sql)| ViewFile { name, sql }).collect();
+            match std::env::var_os("CEPING_VIEWS_DIR") {
+                Some(dir) => views_from(std::path::Path::new(&dir)).unwrap_or_else(|e| {
+                    tracing::warn!(
+                        "CEPING_VIEWS_DIR {}: {e}; using the built-in views",
+                        dir.to_string_lossy()
+                    );
+                    built_in()
+                }),
+                None => built_in(),
+            }
+        })
+        .iter()
+        .copied()
+}
+
+/// The `*.sql` files of `dir` as views (read once per process, kept for its life).
+fn views_from(dir: &std::path::Path) -> std::io::Result<Vec<ViewFile>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "sql") {
+            let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+            let sql = std::fs::read_to_string(&path)?;
+            files.push(ViewFile {
+                name: Box::leak(name.into_boxed_str()),
+                sql: Box::leak(sql.into_boxed_str()),
+            });
+        }
+    }
+    files.sort_by_key(|v| v.name);
+    Ok(files)
 }
 
 /// An open SQL session and the warehouse snapshot it reads.
@@ -92,7 +129,12 @@ pub const CATALOG: &str = "ceping";
 
 /// Opens a session reading every table at the versions `snapshot` records.
 pub async fn session_at(wh: &Warehouse, snapshot: Snapshot) -> Result<Session> {
-    session_in(wh, snapshot, SessionContext::new_with_config(config())).await
+    session_in(
+        wh,
+        snapshot,
+        SessionContext::new_with_config_rt(config(), runtime::runtime()?),
+    )
+    .await
 }
 
 /// As [`session_at`], in a runtime shared with other sessions (the server's memory pool).

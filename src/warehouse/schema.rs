@@ -334,6 +334,7 @@ pub const VIEW_LABELS: &[(&str, &str)] = &[
     ("letters_due", "应发函件"),
     ("plan_coverage", "测评预告覆盖"),
     ("plan_items_current", "现行测评计划"),
+    ("plan_latest", "系统最新计划条目"),
     ("plans_behind", "未按计划测评的系统"),
     ("rectification_by_system", "分系统整改进度"),
     ("rectification_progress", "分季度整改进度"),

@@ -293,3 +293,24 @@ pub fn later_findings(wh: &TestWarehouse) {
     );
     wh.ingest(&[&later]);
 }
+
+/// A Python that imports `modules`: `CEPING_TEST_PYTHON` (the venv .ci/setup makes from
+/// tests/python/requirements.txt; .ci/run sets it) or `python3`. None (and a note) when
+/// there is none, except under CI, where the test fails instead.
+pub fn python(modules: &[&str]) -> Option<PathBuf> {
+    let candidate = std::env::var_os("CEPING_TEST_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from);
+    let ok = std::process::Command::new(&candidate)
+        .args(["-c", &format!("import {}", modules.join(", "))])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(candidate);
+    }
+    let modules = modules.join(", ");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have a Python with {modules} (.ci/setup makes one; CEPING_TEST_PYTHON)"
+    );
+    eprintln!("skipped: no Python with {modules} (bash .ci/setup makes one; set CEPING_TEST_PYTHON)");
+    None
+}

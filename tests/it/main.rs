@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod consistency;
+mod duckdb;
 mod hostile;
 mod ingest_plans;
 mod ingest_results;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{parse_csv, sample, small, TestWarehouse};
+use crate::common::{parse_csv, sample, small, xlsx, TestWarehouse};
 
 #[test]
 fn the_sample_reproduces_the_briefing_figures() {
@@ -146,6 +146,104 @@ fn rectification_counts_fixes_on_or_before_the_quarter_end() {
         wh.scalar("SELECT complete FROM rectification_as_of('2019-04-01') WHERE system = '阅卷系统'"),
         "true"
     );
+}
+
+/// A system assessed twice in a year counts, in each quarter, by its latest assessment so
+/// far; two reports on one day: the higher report number. `rectification_by_system` keeps
+/// one row per (year, quarter, system), which `rectification_progress` counts.
+#[test]
+fn a_system_assessed_twice_counts_once_by_its_latest_assessment() {
+    let wh = TestWarehouse::new();
+    let results = wh.file("2019年测评结果.xlsx");
+    xlsx(
+        &results,
+        &[(
+            "结果",
+            &[
+                &["报告编号", "主管部门", "预算单位", "系统名称", "等级", "出具报告日期"],
+                &["A1", "市教委", "考试院", "报名系统", "3", "2019-02-01"],
+                &["A2", "市教委", "考试院", "报名系统", "3", "2019-05-10"],
+                &["A4", "市教委", "电教馆", "资源平台", "3", "2019-05-10"],
+                &["A3", "市教委", "电教馆", "资源平台", "3", "2019-05-10"],
+            ],
+        )],
+    );
+    let findings = wh.file("2019年整改情况.xlsx");
+    xlsx(
+        &findings,
+        &[(
+            "整改",
+            &[
+                &["报告编号", "序号", "风险等级", "整改期限", "整改状态", "完成日期"],
+                &["A1", "1", "高", "2019-03-31", "已整改", "2019-03-01"],
+                &["A2", "1", "中", "2019-12-31", "未整改", ""],
+                &["A3", "1", "中", "2019-12-31", "未整改", ""],
+                &["A4", "1", "低", "2019-12-31", "已整改", "2019-06-01"],
+            ],
+        )],
+    );
+    wh.ingest(&[&results, &findings]);
+    assert_eq!(
+        wh.rows(
+            "SELECT quarter, system, assessment_id, complete FROM rectification_by_system ORDER BY quarter, system"
+        ),
+        vec![
+            vec!["1", "报名系统", "A1", "true"],
+            vec!["2", "报名系统", "A2", "false"],
+            vec!["2", "资源平台", "A4", "true"],
+            vec!["3", "报名系统", "A2", "false"],
+            vec!["3", "资源平台", "A4", "true"],
+            vec!["4", "报名系统", "A2", "false"],
+            vec!["4", "资源平台", "A4", "true"],
+        ]
+    );
+    assert_eq!(
+        wh.rows("SELECT quarter, systems, systems_assessed, findings, findings_fixed FROM rectification_progress ORDER BY quarter"),
+        vec![
+            vec!["1", "1", "1", "1", "1"],
+            vec!["2", "1", "2", "2", "1"],
+            vec!["3", "1", "2", "2", "1"],
+            vec!["4", "1", "2", "2", "1"],
+        ]
+    );
+    assert_eq!(
+        wh.rows("SELECT system, assessment_id FROM rectification_as_of('2019-12-31') ORDER BY system"),
+        vec![vec!["报名系统", "A2"], vec!["资源平台", "A4"]]
+    );
+    assert_eq!(
+        wh.scalar("SELECT last_assessed FROM cycle_status_as_of('2019-12-31') WHERE system = '资源平台'"),
+        "2019-05-10"
+    );
+    assert_eq!(
+        wh.scalar(
+            "SELECT count(*) FROM (SELECT year, quarter, system_id FROM rectification_by_system \
+             GROUP BY year, quarter, system_id HAVING count(*) > 1)"
+        ),
+        "0"
+    );
+}
+
+/// plan_latest: one row per system, from its newest plan year and, in 2019 (two
+/// revisions in the sample), from the newest revision listing it.
+#[test]
+fn plan_latest_is_each_systems_newest_plan_row() {
+    let wh = sample();
+    assert_eq!(
+        wh.scalar("SELECT count(*) FROM plan_latest"),
+        wh.scalar("SELECT count(DISTINCT system_id) FROM plan_items")
+    );
+    assert_eq!(
+        wh.scalar(
+            "SELECT count(*) FROM plan_latest l \
+             JOIN (SELECT system_id, MAX(year * 100 + revision) AS newest FROM plan_items GROUP BY system_id) n \
+               ON n.system_id = l.system_id WHERE l.year * 100 + l.revision <> n.newest"
+        ),
+        "0"
+    );
+    // Systems of the 2019 plan are read from its second revision.
+    let revisions =
+        wh.rows("SELECT revision, count(*) FROM plan_latest WHERE year = 2019 GROUP BY revision ORDER BY revision");
+    assert_eq!(revisions.last().map(|r| r[0].as_str()), Some("2"), "{revisions:?}");
 }
 
 #[test]

@@ -107,22 +107,9 @@ fn psql_available() -> bool {
     tool("psql", &["--version"]).is_some()
 }
 
-/// A Python with psycopg: `CEPING_TEST_PYTHON` (set by .ci/run) or `python3`.
+/// A Python with psycopg (common::python).
 fn python() -> Option<PathBuf> {
-    let candidate = std::env::var_os("CEPING_TEST_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from);
-    let ok = Std::new(&candidate)
-        .args(["-c", "import psycopg"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(candidate);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI must have a Python with psycopg (.ci/setup makes one; CEPING_TEST_PYTHON)"
-    );
-    eprintln!("skipped: no Python with psycopg (bash .ci/setup makes one; set CEPING_TEST_PYTHON)");
-    None
+    crate::common::python(&["psycopg"])
 }
 
 /// psql with `args`, no password prompt, no ~/.psqlrc.

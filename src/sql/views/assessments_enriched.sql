@@ -1,12 +1,8 @@
 -- Every assessment with its department, unit and system name (taken from the plan when the
 -- results workbook left them blank) and `planned`: whether the system is in the current
--- plan of the assessment's year. The metric views count from here.
-WITH plan_latest AS (
-    SELECT system_id, department, unit, system, level,
-           ROW_NUMBER() OVER (PARTITION BY system_id ORDER BY year DESC, revision DESC, source_row) AS rn
-    FROM plan_items
-),
-current_plan AS (SELECT DISTINCT year, system_id FROM plan_items_current)
+-- plan of the assessment's year. The metric views count from here. (Names and level from
+-- the system's newest plan row: plan_latest.)
+WITH current_plan AS (SELECT DISTINCT year, system_id FROM plan_items_current)
 SELECT a.assessment_id,
        a.system_id,
        COALESCE(a.department, p.department) AS department,
@@ -26,5 +22,5 @@ SELECT a.assessment_id,
        a.source_sheet,
        a.source_row
 FROM assessments a
-LEFT JOIN plan_latest p ON p.system_id = a.system_id AND p.rn = 1
+LEFT JOIN plan_latest p ON p.system_id = a.system_id
 LEFT JOIN current_plan cp ON cp.year = a.year AND cp.system_id = a.system_id

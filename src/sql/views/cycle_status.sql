@@ -10,16 +10,22 @@
 --     every two years after the last assessment.
 -- status: overdue when the due date is before D; due_soon when it is within 60 days
 -- (D <= due <= D + 60); else on_time.
-WITH plan_latest AS (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY system_id ORDER BY year DESC, revision DESC, source_row) AS rn
-    FROM plan_items
+WITH last_key AS (
+    -- each system's latest assessment on or before D: the latest date, then the highest
+    -- report number that day (one MAX over date || report number; no window)
+    SELECT system_id, MAX(CAST(assessed_on AS VARCHAR) || assessment_id) AS date_and_id
+    FROM assessments
+    WHERE assessed_on <= {{as_of}}
+    GROUP BY system_id
 ),
 assessed AS (
-    SELECT *, ROW_NUMBER() OVER (PARTITION BY system_id ORDER BY assessed_on DESC, assessment_id DESC) AS rn
-    FROM assessments_enriched
-    WHERE assessed_on <= {{as_of}}
+    -- (from `assessments`, not assessments_enriched: the names and level it would fill in
+    -- from the plan are the plan's, which `facts` prefers or falls back to anyway)
+    SELECT a.*
+    FROM assessments a
+    JOIN last_key k ON k.system_id = a.system_id AND k.date_and_id = CAST(a.assessed_on AS VARCHAR) || a.assessment_id
 ),
-ids AS (SELECT system_id FROM plan_items UNION SELECT system_id FROM assessed),
+ids AS (SELECT system_id FROM plan_items UNION SELECT system_id FROM assessments WHERE assessed_on <= {{as_of}}),
 facts AS (
     SELECT ids.system_id,
            COALESCE(p.department, a.department) AS department,
@@ -34,8 +40,8 @@ facts AS (
                      ELSE make_date(p.year, p.planned_quarter * 3, 1) + INTERVAL '1 month' - INTERVAL '1 day' END AS DATE)
                AS planned_by
     FROM ids
-    LEFT JOIN plan_latest p ON p.system_id = ids.system_id AND p.rn = 1
-    LEFT JOIN assessed a ON a.system_id = ids.system_id AND a.rn = 1
+    LEFT JOIN plan_latest p ON p.system_id = ids.system_id
+    LEFT JOIN assessed a ON a.system_id = ids.system_id
 ),
 due AS (
     SELECT *,

@@ -4,9 +4,13 @@
 -- planned systems assessed so far / planned systems. Every quarter of every year with a
 -- plan or an assessment has a row.
 WITH grid AS (
-    -- One DISTINCT over (year, quarter), not DISTINCT years cross-joined: see rectification_progress.sql.
+    -- (years from a GROUP BY of two columns, not a DISTINCT year: DataFusion 55 carries a
+    -- DISTINCT year's uniqueness through the CROSS JOIN, then drops `quarter` from an
+    -- ORDER BY year, quarter and merges quarters in a GROUP BY)
     SELECT DISTINCT y.year, CAST(q.quarter AS TINYINT) AS quarter
-    FROM (SELECT year FROM plan_items_current UNION ALL SELECT year FROM assessments) y
+    FROM (SELECT year, revision FROM plan_items GROUP BY year, revision
+          UNION ALL
+          SELECT year, quarter FROM assessments GROUP BY year, quarter) y
     CROSS JOIN (VALUES (1), (2), (3), (4)) AS q(quarter)
 ),
 in_quarter AS (
@@ -18,12 +22,28 @@ in_quarter AS (
     FROM assessments_enriched
     GROUP BY year, quarter
 ),
+first_assessed AS (
+    -- the quarter each system was first assessed in the year: it counts from then on
+    -- (from `assessments`: only the system and its date matter here, not the names
+    -- assessments_enriched fills in)
+    SELECT year, system_id, MIN(quarter) AS quarter
+    FROM assessments
+    GROUP BY year, system_id
+),
+firsts AS (
+    -- planned: in the current plan of the year, as assessments_enriched.planned
+    SELECT f.year, f.quarter, COUNT(*) AS systems, COUNT(cp.system_id) AS planned_systems
+    FROM first_assessed f
+    LEFT JOIN (SELECT DISTINCT year, system_id FROM plan_items_current) cp
+      ON cp.year = f.year AND cp.system_id = f.system_id
+    GROUP BY f.year, f.quarter
+),
 so_far AS (
     SELECT g.year, g.quarter,
-           COUNT(DISTINCT a.system_id) AS cumulative_systems,
-           COUNT(DISTINCT CASE WHEN a.planned THEN a.system_id END) AS planned_systems_assessed
+           CAST(COALESCE(SUM(f.systems), 0) AS BIGINT) AS cumulative_systems,
+           CAST(COALESCE(SUM(f.planned_systems), 0) AS BIGINT) AS planned_systems_assessed
     FROM grid g
-    LEFT JOIN assessments_enriched a ON a.year = g.year AND a.quarter <= g.quarter
+    LEFT JOIN firsts f ON f.year = g.year AND f.quarter <= g.quarter
     GROUP BY g.year, g.quarter
 ),
 planned AS (

@@ -3,36 +3,62 @@
 -- findings, how many were fixed by D, how many are overdue, and whether the system's
 -- rectification is complete (at least one finding, all fixed by D). `rectification_progress`
 -- counts these rows.
--- (The grid is one DISTINCT over (year, quarter): a DISTINCT year cross-joined with the
--- quarters lets DataFusion 55 treat year as a key of the product and drop `quarter` from
--- an ORDER BY.)
+-- An assessment is a system's latest on every day from its date until the system's next
+-- assessment (by date, then report number); within its own year that is an equi-join on
+-- the year and a test of the two dates, not a join of every assessment with every quarter.
 WITH grid AS (
-    SELECT DISTINCT a.year, CAST(q.quarter AS TINYINT) AS quarter,
-           CAST(make_date(a.year, q.quarter * 3, 1) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) AS quarter_end
-    FROM assessments a CROSS JOIN (VALUES (1), (2), (3), (4)) AS q(quarter)
+    -- (years from a GROUP BY of two columns, not a DISTINCT year: DataFusion 55 carries a
+    -- DISTINCT year's uniqueness through the CROSS JOIN, then drops `quarter` from an
+    -- ORDER BY year, quarter and merges quarters in a GROUP BY)
+    SELECT DISTINCT y.year, CAST(q.quarter AS TINYINT) AS quarter,
+           CAST(make_date(y.year, q.quarter * 3, 1) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) AS quarter_end
+    FROM (SELECT year, quarter FROM assessments GROUP BY year, quarter) y
+    CROSS JOIN (VALUES (1), (2), (3), (4)) AS q(quarter)
 ),
-ranked AS (
-    SELECT g.year, g.quarter, g.quarter_end, a.assessment_id, a.system_id, a.department, a.unit, a.system,
-           a.year AS assessed_year,
-           ROW_NUMBER() OVER (PARTITION BY g.year, g.quarter, a.system_id
-                              ORDER BY a.assessed_on DESC, a.assessment_id DESC) AS rn
-    FROM grid g
-    JOIN assessments_enriched a ON a.assessed_on <= g.quarter_end
+spans AS (
+    -- each assessment and the date of the next one of the same system in the same year
+    SELECT a.assessment_id, a.year, a.assessed_on, MIN(b.assessed_on) AS next_on
+    FROM assessments a
+    LEFT JOIN assessments b
+      ON b.system_id = a.system_id AND b.year = a.year
+     AND (b.assessed_on > a.assessed_on OR (b.assessed_on = a.assessed_on AND b.assessment_id > a.assessment_id))
+    GROUP BY a.assessment_id, a.year, a.assessed_on
 ),
-per_system AS (
-    SELECT r.year, r.quarter, r.quarter_end, r.system_id, r.department, r.unit, r.system, r.assessment_id,
+latest AS (
+    SELECT g.year, g.quarter, g.quarter_end, s.assessment_id
+    FROM spans s
+    JOIN grid g ON g.year = s.year
+    WHERE s.assessed_on <= g.quarter_end AND (s.next_on IS NULL OR s.next_on > g.quarter_end)
+),
+findings_by_quarter AS (
+    -- each assessment's findings, and how many were fixed and overdue as of each quarter
+    -- end of its year (one row per assessment, not one per assessment and quarter)
+    SELECT a.assessment_id,
            COUNT(f.finding_id) AS findings,
-           SUM(CASE WHEN f.fixed_on <= r.quarter_end THEN 1 ELSE 0 END) AS fixed,
-           SUM(CASE WHEN f.due_on < r.quarter_end AND (f.fixed_on IS NULL OR f.fixed_on > r.quarter_end)
-                    THEN 1 ELSE 0 END) AS overdue
-    FROM ranked r
-    LEFT JOIN findings f ON f.assessment_id = r.assessment_id
-    WHERE r.rn = 1 AND r.assessed_year = r.year
-    GROUP BY r.year, r.quarter, r.quarter_end, r.system_id, r.department, r.unit, r.system, r.assessment_id
+           SUM(CASE WHEN f.fixed_on <= make_date(a.year, 3, 31) THEN 1 ELSE 0 END) AS fixed_1,
+           SUM(CASE WHEN f.fixed_on <= make_date(a.year, 6, 30) THEN 1 ELSE 0 END) AS fixed_2,
+           SUM(CASE WHEN f.fixed_on <= make_date(a.year, 9, 30) THEN 1 ELSE 0 END) AS fixed_3,
+           SUM(CASE WHEN f.fixed_on <= make_date(a.year, 12, 31) THEN 1 ELSE 0 END) AS fixed_4,
+           SUM(CASE WHEN f.due_on < make_date(a.year, 3, 31) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 3, 31)) THEN 1 ELSE 0 END) AS overdue_1,
+           SUM(CASE WHEN f.due_on < make_date(a.year, 6, 30) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 6, 30)) THEN 1 ELSE 0 END) AS overdue_2,
+           SUM(CASE WHEN f.due_on < make_date(a.year, 9, 30) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 9, 30)) THEN 1 ELSE 0 END) AS overdue_3,
+           SUM(CASE WHEN f.due_on < make_date(a.year, 12, 31) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 12, 31)) THEN 1 ELSE 0 END) AS overdue_4
+    FROM findings f
+    JOIN assessments a ON a.assessment_id = f.assessment_id
+    GROUP BY a.assessment_id
+),
+per_assessment AS (
+    SELECT l.year, l.quarter, l.quarter_end, l.assessment_id,
+           COALESCE(c.findings, 0) AS findings,
+           CASE l.quarter WHEN 1 THEN c.fixed_1 WHEN 2 THEN c.fixed_2 WHEN 3 THEN c.fixed_3 ELSE c.fixed_4 END AS fixed,
+           CASE l.quarter WHEN 1 THEN c.overdue_1 WHEN 2 THEN c.overdue_2 WHEN 3 THEN c.overdue_3 ELSE c.overdue_4 END AS overdue
+    FROM latest l
+    LEFT JOIN findings_by_quarter c ON c.assessment_id = l.assessment_id
 )
-SELECT year, quarter, quarter_end, system_id, department, unit, system, assessment_id,
-       CAST(findings AS BIGINT) AS findings,
-       CAST(COALESCE(fixed, 0) AS BIGINT) AS findings_fixed,
-       CAST(COALESCE(overdue, 0) AS BIGINT) AS findings_overdue,
-       findings > 0 AND fixed = findings AS complete
-FROM per_system
+SELECT c.year, c.quarter, c.quarter_end, e.system_id, e.department, e.unit, e.system, c.assessment_id,
+       CAST(c.findings AS BIGINT) AS findings,
+       CAST(COALESCE(c.fixed, 0) AS BIGINT) AS findings_fixed,
+       CAST(COALESCE(c.overdue, 0) AS BIGINT) AS findings_overdue,
+       c.findings > 0 AND c.fixed = c.findings AS complete
+FROM per_assessment c
+JOIN assessments_enriched e ON e.assessment_id = c.assessment_id

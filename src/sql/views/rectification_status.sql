@@ -3,10 +3,18 @@
 -- `rectification_as_of('2018-03-31')` for any date): its latest assessment on or before D,
 -- its findings, how many were fixed by D and how many are overdue, and whether its
 -- rectification is complete (at least one finding, all fixed by D).
-WITH latest AS (
-    SELECT a.*, ROW_NUMBER() OVER (PARTITION BY a.system_id ORDER BY a.assessed_on DESC, a.assessment_id DESC) AS rn
+WITH last_key AS (
+    -- each system's latest assessment on or before D: the latest date, then the highest
+    -- report number that day (one MAX over date || report number; no window)
+    SELECT system_id, MAX(CAST(assessed_on AS VARCHAR) || assessment_id) AS date_and_id
+    FROM assessments
+    WHERE assessed_on <= {{as_of}}
+    GROUP BY system_id
+),
+latest AS (
+    SELECT a.*
     FROM assessments_enriched a
-    WHERE a.assessed_on <= {{as_of}}
+    JOIN last_key k ON k.system_id = a.system_id AND k.date_and_id = CAST(a.assessed_on AS VARCHAR) || a.assessment_id
 ),
 per_system AS (
     SELECT l.system_id, l.department, l.unit, l.system, l.assessment_id, l.assessed_on, l.year,
@@ -15,7 +23,6 @@ per_system AS (
            SUM(CASE WHEN f.due_on < {{as_of}} AND (f.fixed_on IS NULL OR f.fixed_on > {{as_of}}) THEN 1 ELSE 0 END) AS overdue
     FROM latest l
     LEFT JOIN findings f ON f.assessment_id = l.assessment_id
-    WHERE l.rn = 1
     GROUP BY l.system_id, l.department, l.unit, l.system, l.assessment_id, l.assessed_on, l.year
 )
 SELECT system_id, department, unit, system, assessment_id, assessed_on, year AS assessed_year,
