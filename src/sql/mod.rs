@@ -56,23 +56,28 @@ impl ViewFile {
     }
 }
 
-/// Every view file: the ones built into the binary, or, when `CEPING_VIEWS_DIR` names a
-/// folder, its `*.sql` files instead (to try a changed view without rebuilding).
+/// Every view file: the ones built into the binary, with the `*.sql` files of the folder
+/// `CEPING_VIEWS_DIR` names (if set) in place of the built-in ones of the same name, or
+/// added (to try a changed view without rebuilding).
 pub fn views() -> impl Iterator<Item = ViewFile> {
     static FILES: std::sync::OnceLock<Vec<ViewFile>> = std::sync::OnceLock::new();
     FILES
         .get_or_init(|| {
-            let built_in = || VIEW_FILES.iter().map(|(name, sql)| ViewFile { name, sql }).collect();
-            match std::env::var_os("CEPING_VIEWS_DIR") {
-                Some(dir) => views_from(std::path::Path::new(&dir)).unwrap_or_else(|e| {
-                    tracing::warn!(
+            let mut files: Vec<ViewFile> = VIEW_FILES.iter().map(|(name, sql)| ViewFile { name, sql }).collect();
+            if let Some(dir) = std::env::var_os("CEPING_VIEWS_DIR") {
+                match views_from(std::path::Path::new(&dir)) {
+                    Ok(overrides) => {
+                        files.retain(|f| !overrides.iter().any(|o| o.name == f.name));
+                        files.extend(overrides);
+                        files.sort_by_key(|v| v.name);
+                    }
+                    Err(e) => tracing::warn!(
                         "CEPING_VIEWS_DIR {}: {e}; using the built-in views",
                         dir.to_string_lossy()
-                    );
-                    built_in()
-                }),
-                None => built_in(),
+                    ),
+                }
             }
+            files
         })
         .iter()
         .copied()
@@ -92,7 +97,6 @@ fn views_from(dir: &std::path::Path) -> std::io::Result<Vec<ViewFile>> {
             });
         }
     }
-    files.sort_by_key(|v| v.name);
     Ok(files)
 }
 

@@ -12,8 +12,9 @@ declares `-- as_of_function: NAME` also becomes the table macro NAME(as_of), so 
 that call one another's as-of functions plan unchanged. Each VIEW named (all views when
 none is) is written to OUTDIR/VIEW.csv, ordered by every column, as `ceping sql
 --format csv` writes it (`--unordered`: as the view returns it, for the benchmark, which
-times `SELECT * FROM VIEW` on both engines). `--views DIR` reads the view files from DIR
-instead (tests/fixtures/views_before: the definitions before the rewrite for speed).
+times `SELECT * FROM VIEW` on both engines). `--views DIR` lays DIR's view files over
+src/sql/views (tests/fixtures/views_before: the definitions before the rewrite for speed;
+the views it does not hold are the current ones, reading its views by name).
 """
 import json
 import os
@@ -41,7 +42,9 @@ def snapshot_files(warehouse):
 
 
 def view_files(views_dir):
-    for path in sorted(pathlib.Path(views_dir).glob("*.sql")):
+    paths = {p.stem: p for p in VIEWS_DIR.glob("*.sql")}
+    paths.update({p.stem: p for p in pathlib.Path(views_dir).glob("*.sql")})
+    for path in sorted(paths.values(), key=lambda p: p.stem):
         text = path.read_text(encoding="utf-8")
         header = [l[2:].strip() for l in text.splitlines() if l.startswith("--")]
         function = next((h.split(":", 1)[1].strip() for h in header if h.startswith("as_of_function:")), None)
