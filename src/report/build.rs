@@ -113,6 +113,11 @@ fn zh_word(column: &str, value: &str) -> Option<&'static str> {
         ("reason", "periodic") => "周期测评",
         ("reason", "new") => "新建系统",
         ("reason", "change") => "重大变更复测",
+        ("change", "added") => "新增",
+        ("change", "removed") => "删除",
+        ("change", "level_changed") => "等级调整",
+        ("change", "moved") => "变更单位",
+        ("change", "renamed") => "更名",
         _ => return None,
     })
 }
@@ -321,6 +326,14 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         lang,
     )
     .await?;
+    let changes = table(
+        session,
+        &l(&format!("{year}年计划修订变化"), &format!("{year} plan revisions: changes")),
+        "plan_changes",
+        &format!("SELECT from_revision, to_revision, change, department, unit, system, before, after FROM plan_changes WHERE year = {year} ORDER BY to_revision, change, department, unit, system"),
+        lang,
+    )
+    .await?;
     let next = table(
         session,
         &l("下一年度计划", "Next year's plan"),
@@ -351,6 +364,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             },
         });
     }
+    headlines.extend(revision_headlines(&changes, lang)?);
     let q_label = |q: &str| match lang {
         Lang::Zh => format!(
             "{}季度",
@@ -506,6 +520,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             },
             vec![
                 coverage,
+                changes,
                 execution,
                 rectification,
                 trend,
@@ -524,6 +539,49 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         tables,
         charts,
     })
+}
+
+/// One sentence per pair of revisions compared: "第2版较第1版：新增 3 个系统，删除 2 个，…".
+fn revision_headlines(changes: &Table, lang: Lang) -> Result<Vec<Headline>> {
+    let raw = changes.raw_cells()?;
+    let at = |r: &[String], n: &str| changes.schema.index_of(n).map(|i| r[i].clone()).unwrap_or_default();
+    let mut pairs: Vec<(String, String)> = raw
+        .iter()
+        .map(|r| (at(r, "from_revision"), at(r, "to_revision")))
+        .collect();
+    pairs.dedup();
+    let kinds = [
+        ("added", "新增", "added"),
+        ("removed", "删除", "removed"),
+        ("level_changed", "等级调整", "level changed"),
+        ("moved", "变更单位", "moved"),
+        ("renamed", "更名", "renamed"),
+    ];
+    Ok(pairs
+        .into_iter()
+        .map(|(from, to)| {
+            let count = |kind: &str| {
+                raw.iter()
+                    .filter(|r| at(r, "from_revision") == from && at(r, "to_revision") == to && at(r, "change") == kind)
+                    .count()
+            };
+            let parts: Vec<String> = kinds
+                .iter()
+                .filter(|(k, _, _)| count(k) > 0)
+                .map(|(k, zh, en)| match lang {
+                    Lang::Zh => format!("{zh} {} 个系统", count(k)),
+                    Lang::En => format!("{} {en}", count(k)),
+                })
+                .collect();
+            Headline {
+                label: lang.pick("计划修订", "Plan revision").to_string(),
+                text: match lang {
+                    Lang::Zh => format!("第{to}版较第{from}版：{}", parts.join("，")),
+                    Lang::En => format!("revision {to} against {from}: {}", parts.join(", ")),
+                },
+            }
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -246,6 +246,131 @@ fn plan_latest_is_each_systems_newest_plan_row() {
     assert_eq!(revisions.last().map(|r| r[0].as_str()), Some("2"), "{revisions:?}");
 }
 
+/// plan_changes: two revisions of a 2021 plan, compared by system_id: a system moved to
+/// another unit (same filing number), one re-levelled and renamed, one removed, one added,
+/// and one without a filing number unchanged.
+#[test]
+fn plan_changes_between_revisions() {
+    let wh = TestWarehouse::new();
+    let header: &[&str] = &["主管部门", "预算单位", "系统名称", "备案编号", "等级", "计划测评时间"];
+    let first = wh.file("2021年测评计划预告（第1版）.xlsx");
+    xlsx(
+        &first,
+        &[(
+            "计划",
+            &[
+                header,
+                &["市教委", "考试院", "门户网站", "31010021001-00001", "3", "一季度"],
+                &["市教委", "考试院", "办公系统", "31010021001-00002", "2", "二季度"],
+                &["市教委", "电教馆", "旧系统", "31010021001-00003", "3", "二季度"],
+                &["市卫健委", "卫生信息中心", "挂号系统", "", "3", "三季度"],
+            ],
+        )],
+    );
+    let second = wh.file("2021年测评计划预告（第2版）.xlsx");
+    xlsx(
+        &second,
+        &[(
+            "计划",
+            &[
+                header,
+                &["市教委", "电教馆", "门户网站", "31010021001-00001", "3", "一季度"],
+                &["市教委", "考试院", "协同办公系统", "31010021001-00002", "3", "二季度"],
+                &["市卫健委", "卫生信息中心", "挂号系统", "", "3", "三季度"],
+                &["市卫健委", "卫生信息中心", "新系统", "31010021001-00005", "2", "四季度"],
+            ],
+        )],
+    );
+    wh.ingest(&[&first]);
+    wh.ingest(&[&second]);
+    assert_eq!(
+        wh.rows(
+            "SELECT from_revision, to_revision, system_id, unit, system, change, before, after \
+             FROM plan_changes WHERE year = 2021 ORDER BY system_id, change"
+        ),
+        vec![
+            vec![
+                "1",
+                "2",
+                "31010021001-00001",
+                "电教馆",
+                "门户网站",
+                "moved",
+                "市教委 / 考试院",
+                "市教委 / 电教馆"
+            ],
+            vec![
+                "1",
+                "2",
+                "31010021001-00002",
+                "考试院",
+                "协同办公系统",
+                "level_changed",
+                "2",
+                "3"
+            ],
+            vec![
+                "1",
+                "2",
+                "31010021001-00002",
+                "考试院",
+                "协同办公系统",
+                "renamed",
+                "办公系统",
+                "协同办公系统"
+            ],
+            vec![
+                "1",
+                "2",
+                "31010021001-00003",
+                "电教馆",
+                "旧系统",
+                "removed",
+                "旧系统",
+                ""
+            ],
+            vec![
+                "1",
+                "2",
+                "31010021001-00005",
+                "卫生信息中心",
+                "新系统",
+                "added",
+                "",
+                "新系统"
+            ],
+        ]
+    );
+    // The plan rows behind a change: both revisions' rows of the moved system.
+    let traced = wh.rows_of(&[
+        "trace",
+        "plan_changes",
+        "--year",
+        "2021",
+        "--unit",
+        "电教馆",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        traced.iter().any(|r| r.iter().any(|c| c.contains("第1版")))
+            && traced.iter().any(|r| r.iter().any(|c| c.contains("第2版"))),
+        "{traced:?}"
+    );
+    // The briefing says it in one sentence and lists the changes.
+    let out = wh.file("report");
+    wh.run(&["report", "briefing", "--year", "2021", "--out", out.to_str().unwrap()]);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("第2版较第1版：新增 1 个系统，删除 1 个系统，等级调整 1 个系统，变更单位 1 个系统，更名 1 个系统"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 1 | 2 | 变更单位 | 市教委 | 电教馆 | 门户网站 | 市教委 / 考试院 | 市教委 / 电教馆 |"),
+        "{md}"
+    );
+}
+
 #[test]
 fn spending_sums_yuan_exactly_and_divides_fees_by_systems() {
     let wh = small();
