@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, OnceLock};
 
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 use crate::error::Result;
@@ -28,9 +29,15 @@ pub fn runtime() -> Result<Arc<RuntimeEnv>> {
     if let Some(r) = RUNTIME.get() {
         return Ok(r.clone());
     }
-    let built = RuntimeEnvBuilder::new()
-        .with_memory_limit(memory_limit(), 1.0)
-        .build_arc()?;
+    // Fair shares: every spilling operator (sorts, aggregations) of every running query gets
+    // an even share of what the non-spilling ones (hash-join tables, merges) leave, so one
+    // greedy sort cannot starve the others into failing; the 5 largest consumers are named
+    // when a query still runs out.
+    let pool = TrackConsumersPool::new(
+        FairSpillPool::new(memory_limit()),
+        std::num::NonZeroUsize::new(5).expect("5 is not zero"),
+    );
+    let built = RuntimeEnvBuilder::new().with_memory_pool(Arc::new(pool)).build_arc()?;
     Ok(RUNTIME.get_or_init(|| built).clone())
 }
 

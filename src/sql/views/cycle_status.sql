@@ -25,9 +25,9 @@ assessed AS (
     FROM assessments a
     JOIN last_key k ON k.system_id = a.system_id AND k.date_and_id = CAST(a.assessed_on AS VARCHAR) || a.assessment_id
 ),
-ids AS (SELECT system_id FROM plan_items UNION SELECT system_id FROM assessments WHERE assessed_on <= {{as_of}}),
 facts AS (
-    SELECT ids.system_id,
+    -- every known system: in a plan (plan_latest has each once) or assessed by D
+    SELECT COALESCE(p.system_id, a.system_id) AS system_id,
            COALESCE(p.department, a.department) AS department,
            COALESCE(p.unit, a.unit) AS unit,
            COALESCE(p.system, a.system) AS system,
@@ -39,9 +39,8 @@ facts AS (
            CAST(CASE WHEN p.planned_quarter IS NULL THEN make_date(p.year, 12, 31)
                      ELSE make_date(p.year, p.planned_quarter * 3, 1) + INTERVAL '1 month' - INTERVAL '1 day' END AS DATE)
                AS planned_by
-    FROM ids
-    LEFT JOIN plan_latest p ON p.system_id = ids.system_id
-    LEFT JOIN assessed a ON a.system_id = ids.system_id
+    FROM plan_latest p
+    FULL OUTER JOIN assessed a ON a.system_id = p.system_id
 ),
 due AS (
     SELECT *,
