@@ -331,6 +331,7 @@ pub const VIEW_LABELS: &[(&str, &str)] = &[
     ("cycle_status", "测评周期状态"),
     ("execution_by_quarter", "分季度测评实施"),
     ("findings_unmatched", "未匹配测评报告的问题"),
+    ("latest_assessments", "系统最新测评"),
     ("letters_due", "应发函件"),
     ("plan_changes", "计划修订变化"),
     ("plan_coverage", "测评预告覆盖"),

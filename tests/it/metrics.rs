@@ -211,6 +211,14 @@ fn a_system_assessed_twice_counts_once_by_its_latest_assessment() {
         vec![vec!["报名系统", "A2"], vec!["资源平台", "A4"]]
     );
     assert_eq!(
+        wh.rows("SELECT system, assessment_id FROM latest_assessments_as_of('2019-05-09') ORDER BY system"),
+        vec![vec!["报名系统", "A1"]]
+    );
+    assert_eq!(
+        wh.rows("SELECT system, assessment_id FROM latest_assessments ORDER BY system"),
+        vec![vec!["报名系统", "A2"], vec!["资源平台", "A4"]]
+    );
+    assert_eq!(
         wh.scalar("SELECT last_assessed FROM cycle_status_as_of('2019-12-31') WHERE system = '资源平台'"),
         "2019-05-10"
     );

@@ -10,22 +10,7 @@
 --     every two years after the last assessment.
 -- status: overdue when the due date is before D; due_soon when it is within 60 days
 -- (D <= due <= D + 60); else on_time.
-WITH last_key AS (
-    -- each system's latest assessment on or before D: the latest date, then the highest
-    -- report number that day (one MAX over date || report number; no window)
-    SELECT system_id, MAX(CAST(assessed_on AS VARCHAR) || assessment_id) AS date_and_id
-    FROM assessments
-    WHERE assessed_on <= {{as_of}}
-    GROUP BY system_id
-),
-assessed AS (
-    -- (from `assessments`, not assessments_enriched: the names and level it would fill in
-    -- from the plan are the plan's, which `facts` prefers or falls back to anyway)
-    SELECT a.*
-    FROM assessments a
-    JOIN last_key k ON k.system_id = a.system_id AND k.date_and_id = CAST(a.assessed_on AS VARCHAR) || a.assessment_id
-),
-facts AS (
+WITH facts AS (
     -- every known system: in a plan (plan_latest has each once) or assessed by D
     SELECT COALESCE(p.system_id, a.system_id) AS system_id,
            COALESCE(p.department, a.department) AS department,
@@ -40,7 +25,9 @@ facts AS (
                      ELSE make_date(p.year, p.planned_quarter * 3, 1) + INTERVAL '1 month' - INTERVAL '1 day' END AS DATE)
                AS planned_by
     FROM plan_latest p
-    FULL OUTER JOIN assessed a ON a.system_id = p.system_id
+    -- (the assessment as loaded, not assessments_enriched: the names and level that would
+    -- fill in from the plan are the plan's, which these COALESCEs prefer or fall back to)
+    FULL OUTER JOIN latest_assessments_as_of({{as_of}}) a ON a.system_id = p.system_id
 ),
 due AS (
     SELECT *,

@@ -3,18 +3,10 @@
 -- `rectification_as_of('2018-03-31')` for any date): its latest assessment on or before D,
 -- its findings, how many were fixed by D and how many are overdue, and whether its
 -- rectification is complete (at least one finding, all fixed by D).
-WITH last_key AS (
-    -- each system's latest assessment on or before D: the latest date, then the highest
-    -- report number that day (one MAX over date || report number; no window)
-    SELECT system_id, MAX(CAST(assessed_on AS VARCHAR) || assessment_id) AS date_and_id
-    FROM assessments
-    WHERE assessed_on <= {{as_of}}
-    GROUP BY system_id
-),
-latest AS (
-    SELECT a.*
-    FROM assessments_enriched a
-    JOIN last_key k ON k.system_id = a.system_id AND k.date_and_id = CAST(a.assessed_on AS VARCHAR) || a.assessment_id
+WITH latest AS (
+    SELECT e.*
+    FROM assessments_enriched e
+    JOIN latest_assessments_as_of({{as_of}}) l ON l.assessment_id = e.assessment_id
 ),
 per_system AS (
     SELECT l.system_id, l.department, l.unit, l.system, l.assessment_id, l.assessed_on, l.year,
