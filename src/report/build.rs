@@ -97,6 +97,9 @@ fn zh_word(column: &str, value: &str) -> Option<&'static str> {
         ("status", "on_time") => "按期",
         ("status", "due_soon") => "即将到期",
         ("status", "overdue") => "逾期",
+        ("status", "on_track") => "按计划",
+        ("status", "late") => "超期",
+        ("status", "done") => "已完成",
         ("status", "fixed") => "已整改",
         ("status", "open") => "未整改",
         ("status", "in_progress") => "整改中",
@@ -334,6 +337,17 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         lang,
     )
     .await?;
+    let schedule = table(
+        session,
+        &l(
+            &format!("整改计划（系统改造，截至{date}）"),
+            &format!("Rectification schedule (renovation) as of {date}"),
+        ),
+        "rectification_schedule",
+        &format!("SELECT budget_year, deadline, status, COUNT(*) AS systems, SUM(renovation_findings) AS renovation_findings, SUM(renovation_fixed) AS renovation_fixed FROM rectification_schedule_as_of({d}) WHERE budget_year >= {year} - 1 AND budget_year <= {year} + 1 GROUP BY budget_year, deadline, status ORDER BY budget_year, deadline, status"),
+        lang,
+    )
+    .await?;
     let next = table(
         session,
         &l("下一年度计划", "Next year's plan"),
@@ -511,7 +525,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
                 ),
                 Lang::En => format!("Security assessment, {year} Q{quarter}"),
             },
-            vec![coverage, execution, rectification, letters, spending, cycle],
+            vec![coverage, execution, rectification, schedule, letters, spending, cycle],
         ),
         Scope::Briefing { year } => (
             match lang {

@@ -340,6 +340,7 @@ pub const VIEW_LABELS: &[(&str, &str)] = &[
     ("plans_behind", "未按计划测评的系统"),
     ("rectification_by_system", "分系统整改进度"),
     ("rectification_progress", "分季度整改进度"),
+    ("rectification_schedule", "整改计划与期限"),
     ("rectification_status", "整改状态"),
     ("spending", "经费执行"),
 ];
@@ -367,6 +368,31 @@ pub const VIEW_COLUMNS: &[ColumnDef] = &[
         "yuan spent on security services",
     ),
     col("assessed_year", Int32, "测评年度", "year of the assessment counted"),
+    col(
+        "budget_year",
+        Int32,
+        "整改预算年度",
+        "the year the rectification budget is requested in",
+    ),
+    col(
+        "deadline",
+        Date32,
+        "整改期限",
+        "31 Dec of the assessment year (first half) or two years later (second half)",
+    ),
+    col("half", Int8, "半年", "1: assessed by 30 June, 2: from 1 July"),
+    col(
+        "renovation_findings",
+        Int64,
+        "系统改造问题数",
+        "findings that need system renovation (系统改造)",
+    ),
+    col(
+        "renovation_fixed",
+        Int64,
+        "已完成改造问题数",
+        "renovation findings fixed by the date",
+    ),
     col(
         "after",
         Utf8,

@@ -379,6 +379,98 @@ fn plan_changes_between_revisions() {
     );
 }
 
+/// rectification_schedule at its boundaries: assessed 30 June (first half: budget that
+/// year, fixed by 31 December) vs 1 July (second half: budget the next year, fixed by the
+/// end of the year after); done, late and on track either side of the deadline; immediate
+/// fixes not scheduled.
+#[test]
+fn rectification_schedule_by_half_year() {
+    let wh = TestWarehouse::new();
+    let results = wh.file("2019年测评结果.xlsx");
+    xlsx(
+        &results,
+        &[(
+            "结果",
+            &[
+                &["报告编号", "主管部门", "预算单位", "系统名称", "等级", "出具报告日期"],
+                &["H1", "市教委", "考试院", "报名系统", "3", "2019-06-30"],
+                &["H2", "市教委", "考试院", "阅卷系统", "3", "2019-07-01"],
+                &["OK", "市教委", "电教馆", "资源平台", "3", "2019-03-01"],
+                &["IM", "市卫健委", "卫生信息中心", "挂号系统", "3", "2019-02-01"],
+            ],
+        )],
+    );
+    let findings = wh.file("2019年整改情况.xlsx");
+    xlsx(
+        &findings,
+        &[(
+            "整改",
+            &[
+                &[
+                    "报告编号",
+                    "序号",
+                    "风险等级",
+                    "整改方式",
+                    "整改期限",
+                    "整改状态",
+                    "完成日期",
+                ],
+                &["H1", "1", "高", "系统改造", "2019-12-31", "未整改", ""],
+                &["H2", "1", "中", "系统改造", "2021-12-31", "未整改", ""],
+                &["OK", "1", "中", "系统改造", "2019-12-31", "已整改", "2019-11-01"],
+                &["OK", "2", "低", "即知即改", "2019-03-31", "未整改", ""],
+                &["IM", "1", "低", "即知即改", "2019-03-31", "未整改", ""],
+            ],
+        )],
+    );
+    wh.ingest(&[&results, &findings]);
+    let at = |date: &str| {
+        wh.rows(&format!(
+            "SELECT assessment_id, half, budget_year, deadline, renovation_findings, renovation_fixed, status \
+             FROM rectification_schedule_as_of('{date}') ORDER BY assessment_id"
+        ))
+    };
+    assert_eq!(
+        at("2019-12-31"),
+        vec![
+            vec!["H1", "1", "2019", "2019-12-31", "1", "0", "on_track"],
+            vec!["H2", "2", "2020", "2021-12-31", "1", "0", "on_track"],
+            vec!["OK", "1", "2019", "2019-12-31", "1", "1", "done"],
+        ]
+    );
+    assert_eq!(
+        at("2020-01-01").iter().map(|r| r[6].as_str()).collect::<Vec<_>>(),
+        ["late", "on_track", "done"]
+    );
+    assert_eq!(at("2022-01-01")[1][6], "late");
+    // Fixed after 1 November is not fixed on 31 October.
+    assert_eq!(at("2019-10-31")[2][6], "on_track");
+    let traced = wh.rows_of(&[
+        "trace",
+        "rectification_schedule",
+        "--date",
+        "2020-01-01",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(traced.len(), 3, "{traced:?}");
+    // The quarterly report shows the schedule in Chinese.
+    let out = wh.file("report");
+    wh.run(&[
+        "report",
+        "quarterly",
+        "--year",
+        "2019",
+        "--quarter",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("整改计划（系统改造"), "{md}");
+    assert!(md.contains("| 2020 | 2021-12-31 | 按计划 | 1 |"), "{md}");
+}
+
 #[test]
 fn spending_sums_yuan_exactly_and_divides_fees_by_systems() {
     let wh = small();

@@ -1,0 +1,36 @@
+-- as_of_function: rectification_schedule_as_of
+-- Rectification schedule of every assessment with renovation findings (系统改造), by the
+-- rule of DATA_MODEL.md: assessed in the first half of year Y (to 30 June) → budget
+-- requested in Y, fixed by 31 December of Y; in the second half (from 1 July) → budget in
+-- Y+1, fixed by 31 December of Y+2 at the latest. As of a date D (today for the view,
+-- `rectification_schedule_as_of('2020-01-01')` for any date): `done` when every renovation
+-- finding was fixed by D, `late` when not and the deadline is before D, else `on_track`.
+-- Immediate fixes (即知即改) are not scheduled.
+WITH renovation AS (
+    SELECT assessment_id,
+           COUNT(*) AS renovation_findings,
+           SUM(CASE WHEN fixed_on <= {{as_of}} THEN 1 ELSE 0 END) AS renovation_fixed
+    FROM findings
+    WHERE remedy = 'renovation'
+    GROUP BY assessment_id
+),
+scheduled AS (
+    SELECT a.system_id, a.department, a.unit, a.system, a.assessment_id, a.assessed_on,
+           CAST(CASE WHEN a.assessed_on <= make_date(a.year, 6, 30) THEN 1 ELSE 2 END AS TINYINT) AS half,
+           CAST(CASE WHEN a.assessed_on <= make_date(a.year, 6, 30) THEN a.year ELSE a.year + 1 END AS INT) AS budget_year,
+           CAST(CASE WHEN a.assessed_on <= make_date(a.year, 6, 30) THEN make_date(a.year, 12, 31)
+                     ELSE make_date(a.year + 2, 12, 31) END AS DATE) AS deadline,
+           r.renovation_findings,
+           r.renovation_fixed
+    FROM assessments_enriched a
+    JOIN renovation r ON r.assessment_id = a.assessment_id
+    WHERE a.assessed_on <= {{as_of}}
+)
+SELECT system_id, department, unit, system, assessment_id, assessed_on, half, budget_year, deadline,
+       CAST(renovation_findings AS BIGINT) AS renovation_findings,
+       CAST(renovation_fixed AS BIGINT) AS renovation_fixed,
+       CASE WHEN renovation_fixed = renovation_findings THEN 'done'
+            WHEN deadline < {{as_of}} THEN 'late'
+            ELSE 'on_track' END AS status,
+       {{as_of}} AS as_of
+FROM scheduled
