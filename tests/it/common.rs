@@ -270,6 +270,16 @@ pub fn small() -> TestWarehouse {
     wh
 }
 
+/// Writes a 2019 results workbook and a findings workbook (rows under their header rows)
+/// and ingests them.
+pub fn ingest_results_and_findings(wh: &TestWarehouse, results: &[&[&str]], findings: &[&[&str]]) {
+    let results_file = wh.file("2019年测评结果.xlsx");
+    xlsx(&results_file, &[("结果", results)]);
+    let findings_file = wh.file("2019年整改情况.xlsx");
+    xlsx(&findings_file, &[("整改", findings)]);
+    wh.ingest(&[&results_file, &findings_file]);
+}
+
 /// A newer findings workbook for `small()`: R3's finding fixed on 2019-04-20.
 pub fn later_findings(wh: &TestWarehouse) {
     let later = wh.file("整改情况_更新.xlsx");
