@@ -14,17 +14,21 @@ WITH renovation AS (
     WHERE remedy = 'renovation'
     GROUP BY assessment_id
 ),
-scheduled AS (
-    SELECT a.system_id, a.department, a.unit, a.system, a.assessment_id, a.assessed_on,
+halves AS (
+    SELECT a.system_id, a.department, a.unit, a.system, a.assessment_id, a.assessed_on, a.year,
            CAST(CASE WHEN a.assessed_on <= make_date(a.year, 6, 30) THEN 1 ELSE 2 END AS TINYINT) AS half,
-           CAST(CASE WHEN a.assessed_on <= make_date(a.year, 6, 30) THEN a.year ELSE a.year + 1 END AS INT) AS budget_year,
-           CAST(CASE WHEN a.assessed_on <= make_date(a.year, 6, 30) THEN make_date(a.year, 12, 31)
-                     ELSE make_date(a.year + 2, 12, 31) END AS DATE) AS deadline,
            r.renovation_findings,
            r.renovation_fixed
     FROM assessments_enriched a
     JOIN renovation r ON r.assessment_id = a.assessment_id
     WHERE a.assessed_on <= {{as_of}}
+),
+scheduled AS (
+    -- first half: budget in Y, fixed by 31 Dec Y; second half: budget in Y+1, by 31 Dec Y+2
+    SELECT *,
+           CAST(year + half - 1 AS INT) AS budget_year,
+           CAST(make_date(year + 2 * (half - 1), 12, 31) AS DATE) AS deadline
+    FROM halves
 )
 SELECT system_id, department, unit, system, assessment_id, assessed_on, half, budget_year, deadline,
        CAST(renovation_findings AS BIGINT) AS renovation_findings,
