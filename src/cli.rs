@@ -117,10 +117,47 @@ pub enum Command {
     /// Serve the warehouse over the PostgreSQL wire protocol, read-only, for psql, BI
     /// tools (DBeaver, Metabase, Power BI) and Python. Stops on Ctrl-C / SIGTERM.
     Serve(ServeArgs),
+    /// Write a year's department preview sheets (计划预告单): one .xlsx per department.
+    Export {
+        #[command(subcommand)]
+        what: ExportWhat,
+    },
+    /// Write the letters due on a date: one .docx per unit behind plan (测评工作便函 or
+    /// 督促函) and an index workbook of every letter.
+    Letters {
+        /// The date the letters are written on (YYYY-MM-DD).
+        #[arg(long)]
+        date: chrono::NaiveDate,
+        /// The output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Read the warehouse as it was at a version or time.
+        #[arg(long, value_name = "VERSION|TIME")]
+        as_of: Option<AsOf>,
+    },
     /// The warehouse's versions: one per ingested file (for `--as-of`).
     History {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportWhat {
+    /// One workbook per department with its systems of the year's current plan, in the
+    /// office's layout (title, 主管部门, header band, print set-up). A department returns
+    /// it corrected; `ceping ingest` loads it as the year's next revision of that
+    /// department's rows.
+    Preview {
+        /// The plan year.
+        #[arg(long)]
+        year: i32,
+        /// The output directory (one file per department, named after it).
+        #[arg(long)]
+        out: PathBuf,
+        /// Read the warehouse as it was at a version or time.
+        #[arg(long, value_name = "VERSION|TIME")]
+        as_of: Option<AsOf>,
     },
 }
 

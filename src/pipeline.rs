@@ -42,6 +42,10 @@ pub struct Step {
     pub out: Option<PathBuf>,
     /// `zh` (default) or `en`.
     pub lang: Option<String>,
+    /// `preview = true`: the department preview sheets of `year`'s plan, into `out`.
+    pub preview: Option<bool>,
+    /// `letters = "2019-07-01"`: the letters due on that date, into `out`.
+    pub letters: Option<String>,
 }
 
 pub fn load(path: &Path) -> Result<Pipeline> {
@@ -53,11 +57,15 @@ pub fn load(path: &Path) -> Result<Pipeline> {
             s.print.is_some(),
             s.export.is_some(),
             s.report.is_some(),
+            s.preview == Some(true),
+            s.letters.is_some(),
         ]
         .iter()
         .filter(|x| **x)
         .count();
         let report_ok = s.report.is_none() || (s.year.is_some() && s.out.is_some());
+        let preview_ok = s.preview != Some(true) || (s.year.is_some() && s.out.is_some());
+        let letters_ok = s.letters.is_none() || s.out.is_some();
         if let Some(q) = s.quarter.filter(|q| !(1..=4).contains(q)) {
             return Err(Error::Usage(format!(
                 "`{}`, step {}: quarter = {q} is not a quarter (1–4)",
@@ -72,9 +80,9 @@ pub fn load(path: &Path) -> Result<Pipeline> {
                 i + 1
             )));
         }
-        if actions != 1 || s.export.is_some() != s.to.is_some() || !report_ok {
+        if actions != 1 || s.export.is_some() != s.to.is_some() || !report_ok || !preview_ok || !letters_ok {
             return Err(Error::Usage(format!(
-                "`{}`, step {}: give exactly one of `ingest`, `print`, `export` with `to`, or `report` with `year` and `out`",
+                "`{}`, step {}: give exactly one of `ingest`, `print`, `export` with `to`, `report` or `preview = true` with `year` and `out`, or `letters` (a date) with `out`",
                 path.display(),
                 i + 1
             )));
@@ -139,6 +147,36 @@ pub async fn run(wh: &Warehouse, path: &Path, out: &mut dyn Write) -> Result<()>
                 .await
                 .map_err(|e| Error::Usage(format!("`{}`, step {}: {e}", path.display(), i + 1)))?;
             writeln!(out, "\n== {}. report {title}→ {}", i + 1, dir.display())?;
+        } else if let (Some(true), Some(year), Some(dir)) = (step.preview, step.year, &step.out) {
+            let (written, _) = ops::export_preview(wh, year, dir, None)
+                .await
+                .map_err(|e| Error::Usage(format!("`{}`, step {}: {e}", path.display(), i + 1)))?;
+            writeln!(
+                out,
+                "\n== {}. preview sheets {title}→ {} ({} departments)",
+                i + 1,
+                dir.display(),
+                written.files.len()
+            )?;
+        } else if let (Some(date), Some(dir)) = (&step.letters, &step.out) {
+            let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| {
+                Error::Usage(format!(
+                    "`{}`, step {}: letters = \"{date}\" is not a date (YYYY-MM-DD): {e}",
+                    path.display(),
+                    i + 1
+                ))
+            })?;
+            let written = ops::letters(wh, date, dir, None)
+                .await
+                .map_err(|e| Error::Usage(format!("`{}`, step {}: {e}", path.display(), i + 1)))?;
+            let urge = written.letters.iter().filter(|l| l.kind == "urge").count();
+            writeln!(
+                out,
+                "\n== {}. letters {title}→ {} ({} 便函, {urge} 督促函)",
+                i + 1,
+                dir.display(),
+                written.letters.len() - urge
+            )?;
         }
     }
     Ok(())

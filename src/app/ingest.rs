@@ -74,6 +74,7 @@ pub async fn ingest(wh: &Warehouse, args: IngestArgs, out: &mut dyn Write) -> an
                 parsed,
                 revision,
                 version,
+                carried,
             }) => {
                 let year = parsed.year.filter(|_| parsed.kind.needs_year());
                 let what = match (year, revision) {
@@ -82,6 +83,13 @@ pub async fn ingest(wh: &Warehouse, args: IngestArgs, out: &mut dyn Write) -> an
                     _ => parsed.kind.name().to_string(),
                 };
                 writeln!(out, "{shown}: {what} → warehouse version {version}")?;
+                if let (Some(departments), Some((n, from))) = (parsed.returned_departments(), carried) {
+                    writeln!(
+                        out,
+                        "  a department's return ({}): its rows replace its rows of revision {from}; {n} rows of the other departments carried over",
+                        departments.join("、")
+                    )?;
+                }
                 print_sheets(&parsed.sheets, out)?;
                 writeln!(
                     out,
@@ -204,8 +212,13 @@ pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize, out: &mut dy
                 h
             )?;
         }
-        if let Some(d) = &s.department {
-            writeln!(out, "  department from the sheet name: {d}")?;
+        match (&s.department, s.department_line) {
+            (Some(d), true) => writeln!(
+                out,
+                "  department from the line 主管部门：{d} above the header (a department's return: it revises only {d}'s rows)"
+            )?,
+            (Some(d), false) => writeln!(out, "  department from the sheet name: {d}")?,
+            (None, _) => {}
         }
         writeln!(
             out,

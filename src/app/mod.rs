@@ -137,6 +137,46 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export {
+            what: crate::cli::ExportWhat::Preview { year, out: dir, as_of },
+        } => {
+            let (written, version) = ops::export_preview(&wh, year, &dir, as_of.as_ref()).await?;
+            for (path, department, n) in &written.files {
+                writeln!(out, "{}: {department}, {n} systems", path.display())?;
+            }
+            writeln!(
+                out,
+                "{} preview sheets of the {year} plan (revision {}, warehouse version {version}) written to {}",
+                written.files.len(),
+                written.revision,
+                dir.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Letters { date, out: dir, as_of } => {
+            let written = ops::letters(&wh, date, &dir, as_of.as_ref()).await?;
+            for l in &written.letters {
+                writeln!(
+                    out,
+                    "{}: {} to {} ({} systems behind, up to {} days late)",
+                    l.file.display(),
+                    l.title(),
+                    l.unit,
+                    l.systems.len(),
+                    l.days_late()
+                )?;
+            }
+            let urge = written.letters.iter().filter(|l| l.kind == "urge").count();
+            writeln!(
+                out,
+                "{} letters due on {date} ({} 便函, {urge} 督促函; warehouse version {}); index: {}",
+                written.letters.len(),
+                written.letters.len() - urge,
+                written.warehouse_version,
+                written.index.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Diff { from, to, view } => {
             write!(out, "{}", ops::diff(&wh, &from, to.as_ref(), &view).await?)?;
             Ok(ExitCode::SUCCESS)

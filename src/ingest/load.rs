@@ -22,6 +22,9 @@ pub enum Outcome {
         parsed: Parsed,
         revision: Option<i32>,
         version: i64,
+        /// A department's return: the other departments' rows carried into the new
+        /// revision from the one before, and that revision.
+        carried: Option<(u64, i32)>,
     },
     AlreadyIngested {
         earlier: String,
@@ -97,7 +100,7 @@ pub async fn ingest_file(
     // Rejects stream to their own data files, like appended rows: memory stays bounded
     // whatever share of the rows is bad.
     let mut staged_rejects = writer.stage(&REJECTS).await?;
-    let (read, rows) = if kind.key().is_empty() {
+    let (read, mut rows) = if kind.key().is_empty() {
         let mut staged = writer.stage(kind.table()).await?;
         let read = tokio::task::block_in_place(|| {
             read_rows(
@@ -127,11 +130,38 @@ pub async fn ingest_file(
         }
     };
     step("read");
+    let mut carried = None;
     let others = match read.and_then(nothing_to_load) {
         Err(e) => Err(e),
         Ok(parsed) => {
             async {
                 let mut writes = Vec::new();
+                if let (Some(year), Some((next, true)), Some(departments), Rows::Staged(staged)) =
+                    (parsed.year, revision, parsed.returned_departments(), &mut rows)
+                {
+                    if let Some(from) = wh
+                        .plan_revisions(&snapshot, year)
+                        .await?
+                        .into_iter()
+                        .filter(|r| *r < next)
+                        .max()
+                    {
+                        let n = carry_other_departments(
+                            &wh,
+                            &snapshot,
+                            (year, from, next),
+                            &departments,
+                            staged,
+                            &mut |id| {
+                                if assessed.contains(id) {
+                                    listed.insert(id.to_string());
+                                }
+                            },
+                        )
+                        .await?;
+                        carried = Some((n, from));
+                    }
+                }
                 if let (Some(year), Some((_, true))) = (parsed.year, revision) {
                     writes.extend(refresh_planned(&wh, &snapshot, year, &listed).await?);
                 }
@@ -178,7 +208,61 @@ pub async fn ingest_file(
         parsed,
         revision,
         version,
+        carried,
     })
+}
+
+/// A department's return revises only its own rows: the other departments' rows of
+/// revision `from` are written into revision `next` as they were, with their own lineage
+/// (they still come from the file, sheet and row they were loaded from). Returns how many.
+async fn carry_other_departments(
+    wh: &Warehouse,
+    snapshot: &Snapshot,
+    (year, from, next): (i32, i32, i32),
+    departments: &[String],
+    staged: &mut crate::warehouse::Staged,
+    note: &mut (dyn FnMut(&str) + Send),
+) -> Result<u64> {
+    use datafusion::arrow::compute::cast;
+    let session = tables_at(wh, snapshot, &[PLAN_ITEMS.name]).await?;
+    let schema = PLAN_ITEMS.schema();
+    let quoted: Vec<String> = departments
+        .iter()
+        .map(|d| format!("'{}'", d.replace('\'', "''")))
+        .collect();
+    let columns: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.name().as_str() {
+            "revision" => format!("CAST({next} AS INT) AS revision"),
+            name => format!("\"{name}\""),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM plan_items WHERE year = {year} AND revision = {from} \
+         AND (department IS NULL OR department NOT IN ({}))",
+        columns.join(", "),
+        quoted.join(", ")
+    );
+    let mut stream = session.sql(&sql).await?.execute_stream().await?;
+    let mut n = 0;
+    use futures::StreamExt;
+    while let Some(b) = stream.next().await {
+        let b = b?;
+        // Scans give Utf8View; the table's own types go back in.
+        let columns = b
+            .columns()
+            .iter()
+            .zip(schema.fields())
+            .map(|(c, f)| cast(c, f.data_type()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let b = RecordBatch::try_new(schema.clone(), columns)?;
+        let ids = strings(b.column(schema.index_of("system_id")?))?;
+        ids.iter().flatten().for_each(&mut *note);
+        n += b.num_rows() as u64;
+        staged.write(b).await?;
+    }
+    Ok(n)
 }
 
 /// The file's rows for the commit: data files already written, or a batch to MERGE.

@@ -26,7 +26,8 @@ use crate::warehouse::schema::REJECTS;
 use kind::{kind_by_name, kind_names, kinds, Context, SourceKind};
 use row::{FieldRow, Lineage, TableBuilder, Value};
 use sheet::{
-    department_from_sheet_name, find_header, find_money_unit, find_year, HeaderBand, Skip, Walker, HEADER_SCAN_ROWS,
+    department_from_sheet_name, find_department_line, find_header, find_money_unit, find_year, HeaderBand, Skip,
+    Walker, HEADER_SCAN_ROWS,
 };
 use workbook::{MergedRegion, Row, RowChunk, Workbook};
 
@@ -65,6 +66,9 @@ pub struct SheetReport {
     pub merged_regions: usize,
     pub filled: u64,
     pub department: Option<String>,
+    /// The department came from a `主管部门：X` line above the header (a department's
+    /// preview sheet, 计划预告单), not from the sheet's name.
+    pub department_line: bool,
     /// Rows of a sheet that was not read (no header of the kind).
     pub ignored_rows: u64,
     /// Rejected rows by the column at fault: (count, the first reason).
@@ -116,6 +120,20 @@ impl Parsed {
     }
     pub fn skipped(&self) -> u64 {
         self.sheets.iter().map(|s| s.skipped_total()).sum()
+    }
+
+    /// The departments of a department's return: every sheet read names its department in
+    /// a `主管部门：X` line above the header (the layout of `ceping export preview`). A plan
+    /// returned this way revises only those departments' rows.
+    pub fn returned_departments(&self) -> Option<Vec<String>> {
+        let read: Vec<&SheetReport> = self.sheets.iter().filter(|s| s.band.is_some()).collect();
+        if read.is_empty() || !read.iter().all(|s| s.department_line) {
+            return None;
+        }
+        let mut d: Vec<String> = read.iter().filter_map(|s| s.department.clone()).collect();
+        d.sort();
+        d.dedup();
+        Some(d)
     }
 }
 
@@ -635,7 +653,12 @@ impl SheetState {
             .zip(&band.by_field)
             .any(|(f, m)| f.name == "department" && m.is_some());
         if !has_department {
-            self.report.department = department_from_sheet_name(&self.report.sheet);
+            let line = head[..at]
+                .iter()
+                .flat_map(|r| r.cells.iter())
+                .find_map(|(_, c)| find_department_line(&c.display()));
+            self.report.department_line = line.is_some();
+            self.report.department = line.or_else(|| department_from_sheet_name(&self.report.sheet));
         }
         *self.report.skipped.entry(Skip::Title).or_default() += at as u64;
         *self.report.skipped.entry(Skip::Header).or_default() += band.rows.len() as u64;

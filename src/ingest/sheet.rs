@@ -242,6 +242,32 @@ pub fn data_like(row: &Row) -> bool {
         .any(|(_, c)| matches!(c, Cell::Number(_) | Cell::Date(_) | Cell::Bool(_)))
 }
 
+/// Whether `top` can be the group row of a two-row band: short header cells, none a
+/// `label：value` line (`主管部门：市教委` or `依据：第2版` above a header are titles).
+pub fn group_row(top: &Row) -> bool {
+    top.cells.iter().all(|(_, cell)| match cell {
+        Cell::Text(t) => {
+            let t = text(t);
+            t.chars().count() <= 16 && !label_value(&t)
+        }
+        _ => true,
+    })
+}
+
+/// `X:Y` with a value after a colon outside parentheses (`金额(单位:万元)` is a header).
+fn label_value(t: &str) -> bool {
+    let mut depth = 0i32;
+    for (i, c) in t.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ':' if depth <= 0 => return !t[i + 1..].trim().is_empty(),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Whether `bottom` can be the sub-header row of a band under `top`: header cells only.
 /// A data row is never one (DATA_MODEL.md, "Row rules"): its cells are numbers, dates,
 /// sequence numbers or long values, and it has values under headers that stand on their
@@ -288,7 +314,7 @@ pub fn find_header(
         let one = band(fields, top, None, merges);
         let two = rows
             .get(i + 1)
-            .filter(|b| b.index == top.index + 1 && sub_header_row(fields, top, b, merges))
+            .filter(|b| b.index == top.index + 1 && group_row(top) && sub_header_row(fields, top, b, merges))
             .map(|b| band(fields, top, Some(b), merges));
         // A two-row band must name more fields than either of its rows alone.
         let bottom_alone = rows.get(i + 1).map_or(0, |b| band(fields, b, None, merges).score());
@@ -679,6 +705,19 @@ pub fn find_money_unit(s: &str) -> Option<String> {
     (!unit.is_empty()).then_some(unit)
 }
 
+/// The department a `主管部门：X` line above the header names (a department's preview
+/// sheet, 计划预告单): one cell such as `主管部门：市教委`.
+pub fn find_department_line(s: &str) -> Option<String> {
+    let t = text(s);
+    let i = t.find("主管部门:")?;
+    let name: String = t[i + "主管部门:".len()..]
+        .trim_start()
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '(' | ')' | ',' | ';' | '。'))
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// The department a sheet's name gives, unless the name is generic (Sheet1, 汇总, 计划…).
 pub fn department_from_sheet_name(name: &str) -> Option<String> {
     let t = text(name);
@@ -805,6 +844,25 @@ mod tests {
         assert!(find_year("2018年测评计划（2019年）")
             .unwrap_err()
             .contains("2018, 2019"));
+    }
+
+    #[test]
+    fn label_value_lines_are_not_group_headers() {
+        assert!(label_value("主管部门:市教委"));
+        assert!(!label_value("金额(单位:万元)"));
+        assert!(!label_value("风险数量"));
+        assert!(!label_value("备注:"));
+        assert!(!group_row(&row(1, &[(0, "主管部门：市教委"), (4, "风险数量")])));
+        assert!(group_row(&row(1, &[(0, "金额（单位：万元）"), (4, "风险数量")])));
+    }
+
+    #[test]
+    fn departments_come_from_department_lines() {
+        assert_eq!(find_department_line("主管部门：市教委"), Some("市教委".into()));
+        assert_eq!(find_department_line("主管部门: 市 卫健委"), Some("市卫健委".into()));
+        assert_eq!(find_department_line("主管部门：市教委（盖章）"), Some("市教委".into()));
+        assert_eq!(find_department_line("主管部门："), None);
+        assert_eq!(find_department_line("2019年测评计划预告"), None);
     }
 
     #[test]

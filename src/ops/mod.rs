@@ -10,8 +10,8 @@ mod read;
 
 pub use ingest::{ingest, inspect, FileResult, IngestRequest};
 pub use read::{
-    check, describe, diff, export_fixlists, history, query, rejects, report, tables, trace, CheckResult, ReportRequest,
-    ReportWritten, TraceRequest,
+    check, describe, diff, export_fixlists, export_preview, history, letters, query, rejects, report, tables, trace,
+    CheckResult, LettersWritten, ReportRequest, ReportWritten, TraceRequest,
 };
 
 use datafusion::arrow::array::RecordBatch;

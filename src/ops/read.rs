@@ -146,3 +146,40 @@ pub async fn check(wh: &Warehouse, repair: bool, wait: Duration) -> Result<Check
     drop(writer);
     Ok(CheckResult { before, repaired })
 }
+
+/// The department preview sheets of a year's current plan, written into `out`.
+pub async fn export_preview(
+    wh: &Warehouse,
+    year: i32,
+    out: &Path,
+    as_of: Option<&AsOf>,
+) -> Result<(crate::report::preview::Written, i64)> {
+    let session = sql::session(wh, as_of).await?;
+    let written = crate::report::preview::export(&session.ctx, year, out).await?;
+    Ok((written, session.warehouse_version))
+}
+
+/// What `letters` wrote.
+pub struct LettersWritten {
+    pub letters: Vec<crate::report::letters::Letter>,
+    pub index: PathBuf,
+    pub warehouse_version: i64,
+}
+
+/// The letters due on `date` (one .docx per unit) and their index workbook, into `out`.
+pub async fn letters(
+    wh: &Warehouse,
+    date: chrono::NaiveDate,
+    out: &Path,
+    as_of: Option<&AsOf>,
+) -> Result<LettersWritten> {
+    use crate::report::letters;
+    let session = sql::session(wh, as_of).await?;
+    let due = letters::due(&session.ctx, date, out).await?;
+    let index = letters::write(&due, date, out)?;
+    Ok(LettersWritten {
+        letters: due,
+        index,
+        warehouse_version: session.warehouse_version,
+    })
+}

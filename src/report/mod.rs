@@ -3,7 +3,10 @@
 
 pub mod build;
 pub mod diff;
+pub mod docx;
 pub mod fixlist;
+pub mod letters;
+pub mod preview;
 pub mod render;
 pub mod xlsx;
 

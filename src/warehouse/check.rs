@@ -236,15 +236,22 @@ async fn data_checks(wh: &Warehouse, snapshot: &Snapshot) -> Result<Vec<Finding>
             repairable: false,
         });
     }
-    // Appended rows: exactly the counts the log recorded for each file.
+    // Appended rows: exactly the counts the log recorded for each file. (A department's
+    // return carries the other departments' rows into its revision with their own
+    // lineage: a file's plan rows are counted in the revision it was loaded as.)
     let exact = [
-        (&PLAN_ITEMS, "rows_loaded", "l.kind = 'plan'"),
-        (&REJECTS, "rows_rejected", "TRUE"),
+        (
+            &PLAN_ITEMS,
+            "rows_loaded",
+            "l.kind = 'plan'",
+            "AND t.revision = l.revision",
+        ),
+        (&REJECTS, "rows_rejected", "TRUE", ""),
     ];
-    for (def, column, which) in exact {
+    for (def, column, which, same_revision) in exact {
         let n = count(format!(
             "SELECT COUNT(*) FROM (SELECT l.source_sha256, l.{column} AS logged, COUNT(t.source_sha256) AS stored \
-             FROM ingest_log l LEFT JOIN {t} t ON t.source_sha256 = l.source_sha256 \
+             FROM ingest_log l LEFT JOIN {t} t ON t.source_sha256 = l.source_sha256 {same_revision} \
              WHERE {which} GROUP BY l.source_sha256, l.{column}) WHERE logged <> stored",
             t = def.name,
         ))

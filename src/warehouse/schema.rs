@@ -328,6 +328,7 @@ pub fn label_of(column: &str) -> Option<&'static str> {
 /// `src/sql/views/NAME.sql`).
 pub const VIEW_LABELS: &[(&str, &str)] = &[
     ("assessments_enriched", "测评结果（补全）"),
+    ("budget_gaps", "经费核查"),
     ("cycle_status", "测评周期状态"),
     ("execution_by_quarter", "分季度测评实施"),
     ("findings_unmatched", "未匹配测评报告的问题"),
@@ -366,6 +367,30 @@ pub const VIEW_COLUMNS: &[ColumnDef] = &[
         Money,
         "安全服务支出",
         "yuan spent on security services",
+    ),
+    col(
+        "budget_category",
+        Utf8,
+        "经费类别",
+        "assessment, rectification or service (the budgets table's category)",
+    ),
+    col(
+        "gap",
+        Utf8,
+        "核查问题",
+        "no_assessment_budget, no_rectification_budget, approved_below_requested or spent_above_approved",
+    ),
+    col(
+        "rule",
+        Utf8,
+        "依据",
+        "the rule the row falls under, in the office's words",
+    ),
+    col(
+        "system_names",
+        Utf8,
+        "系统名称",
+        "the systems behind the row, joined with 、",
     ),
     col("assessed_year", Int32, "测评年度", "year of the assessment counted"),
     col(

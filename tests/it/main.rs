@@ -14,3 +14,4 @@ mod reports;
 mod schema;
 mod serve;
 mod tidy;
+mod yearly;

@@ -36,6 +36,38 @@ fn the_pipeline_is_idempotent() {
     let wh = sample();
     let first = std::fs::read(wh.file("out/briefing/execution_by_quarter.csv")).unwrap();
     let xlsx_first = std::fs::read(wh.file("out/briefing/spending.xlsx")).unwrap();
+    // The yearly documents: one preview sheet per department of the 2019 plan, one letter
+    // per unit due one on 2019-07-01, and the index.
+    let listing = |dir: &str| {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(wh.file(dir))
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let previews = listing("out/预告单/2019");
+    let letters = listing("out/letters/2019-07-01");
+    assert_eq!(
+        previews.len().to_string(),
+        wh.scalar("SELECT departments FROM plan_coverage WHERE year = 2019")
+    );
+    assert!(
+        previews.iter().any(|(f, _)| f == "市教委.xlsx"),
+        "{:?}",
+        previews.iter().map(|p| &p.0).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        (letters.len() - 1).to_string(),
+        wh.scalar("SELECT COUNT(DISTINCT unit) FROM letters_due_as_of('2019-07-01')")
+    );
+    assert!(letters.iter().any(|(f, _)| f == "函件索引.xlsx"));
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = wh
         .cmd()
@@ -57,6 +89,8 @@ fn the_pipeline_is_idempotent() {
         xlsx_first,
         "xlsx output is byte-stable"
     );
+    assert!(listing("out/预告单/2019") == previews, "preview sheets are byte-stable");
+    assert!(listing("out/letters/2019-07-01") == letters, "letters are byte-stable");
     assert!(
         stdout.contains("│ 2018 │ 40 / 64 / 132 │ 10 / 13 / 18 │ 3 / 3 / 6        │"),
         "{stdout}"
