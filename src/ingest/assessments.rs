@@ -76,6 +76,12 @@ impl SourceKind for Assessments {
         &["assessment_id"]
     }
 
+    fn lookups(&self) -> super::kind::Lookups {
+        super::kind::Lookups {
+            planned: true,
+            ..Default::default()
+        }
+    }
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
         let assessment_id = row
             .required_text("assessment_id")

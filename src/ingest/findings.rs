@@ -68,6 +68,12 @@ impl SourceKind for Findings {
         &["finding_id"]
     }
 
+    fn lookups(&self) -> super::kind::Lookups {
+        super::kind::Lookups {
+            assessments: true,
+            ..Default::default()
+        }
+    }
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
         let assessment_id = normalize::filing_number(&row.required_text("assessment_id")?);
         let item = row.required_text("item")?;

@@ -61,6 +61,16 @@ pub struct Context {
     pub assessments: std::collections::HashMap<String, String>,
 }
 
+/// Which parts of the warehouse's state a kind's mapper consults (loaded before its rows
+/// are read; at a national warehouse each is tens of MB, so only what is used is loaded).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Lookups {
+    /// [`Context::planned`].
+    pub planned: bool,
+    /// [`Context::assessments`].
+    pub assessments: bool,
+}
+
 pub trait SourceKind: Sync {
     /// The name used by `--kind` and in `ingest_log.kind`.
     fn name(&self) -> &'static str;
@@ -76,6 +86,10 @@ pub trait SourceKind: Sync {
     /// the stored row with the same key (Delta MERGE). Empty: rows are only appended.
     fn key(&self) -> &'static [&'static str] {
         &[]
+    }
+    /// The warehouse state [`SourceKind::map_row`] reads from its [`Context`].
+    fn lookups(&self) -> Lookups {
+        Lookups::default()
     }
     /// Maps one data row to the table's own columns (lineage is added by the caller).
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError>;

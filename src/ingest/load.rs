@@ -9,7 +9,7 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 
 use datafusion::prelude::SessionContext;
 
-use super::kind::Context;
+use super::kind::{Context, Lookups};
 use super::workbook::Workbook;
 use super::{prepare, read_rows, Options, Parsed};
 use crate::error::{Error, Result};
@@ -53,9 +53,9 @@ pub async fn ingest_file(
     if let Some(earlier) = wh.already_ingested(&snapshot, &wb.sha256).await? {
         return Ok(Outcome::AlreadyIngested { earlier });
     }
-    let mut ctx = lookups(&wh, &snapshot).await?;
     let prepared = tokio::task::block_in_place(|| prepare(&mut wb, opts))?;
     let kind = prepared.kind;
+    let mut ctx = lookups(&wh, &snapshot, kind.lookups()).await?;
     // (revision, whether it becomes the year's current plan)
     let mut revision = None;
     if kind.name() == "plan" {
@@ -82,7 +82,11 @@ pub async fn ingest_file(
     step("looked up plans and assessments, numbered the revision");
 
     // Systems of known assessments that this plan lists (a new current plan re-flags them).
-    let assessed: HashSet<String> = ctx.assessments.values().cloned().collect();
+    let assessed: HashSet<String> = if kind.name() == "plan" {
+        assessed_systems(&wh, &snapshot).await?
+    } else {
+        HashSet::new()
+    };
     let mut listed: HashSet<String> = HashSet::new();
     let mut note_systems = |b: &RecordBatch| -> Result<()> {
         if kind.name() == "plan" {
@@ -163,7 +167,7 @@ pub async fn ingest_file(
                     }
                 }
                 if let (Some(year), Some((_, true))) = (parsed.year, revision) {
-                    writes.extend(refresh_planned(&wh, &snapshot, year, &listed).await?);
+                    writes.extend(refresh_planned(writer, year, &listed).await?);
                 }
                 Ok::<_, Error>((parsed, writes))
             }
@@ -294,48 +298,81 @@ async fn tables_at(wh: &Warehouse, snapshot: &Snapshot, tables: &[&str]) -> Resu
     Ok(ctx)
 }
 
-async fn collect(ctx: &SessionContext, sql: &str) -> Result<Vec<RecordBatch>> {
-    Ok(ctx.sql(sql).await?.collect().await?)
-}
-
 /// A result column as plain strings, whatever string layout the scan produced.
 fn strings(col: &datafusion::arrow::array::ArrayRef) -> Result<datafusion::arrow::array::StringArray> {
     let cast = datafusion::arrow::compute::cast(col, &datafusion::arrow::datatypes::DataType::Utf8)?;
     Ok(cast.as_string::<i32>().clone())
 }
 
-/// The warehouse state mappers consult: current plans (each year's highest revision, as
-/// the `plan_items_current` view defines it) and known assessments.
-pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot) -> Result<Context> {
-    let session = tables_at(wh, snapshot, &[PLAN_ITEMS.name, ASSESSMENTS.name]).await?;
+/// The warehouse state a kind's mapper consults (`which`): current plans (each year's
+/// highest revision, as the `plan_items_current` view defines it) and known assessments.
+/// Streamed batch by batch: only the maps are held.
+pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot, which: Lookups) -> Result<Context> {
     let mut ctx = Context::default();
-    let batches = collect(
-        &session,
-        "SELECT p.year, p.system_id FROM plan_items p \
-         JOIN (SELECT year AS y, MAX(revision) AS r FROM plan_items GROUP BY year) latest \
-         ON p.year = latest.y AND p.revision = latest.r",
-    )
-    .await?;
-    for b in &batches {
-        let years = datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Int32)?;
-        let years = years.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
-        let ids = strings(b.column(1))?;
-        for i in 0..b.num_rows() {
-            if !years.is_null(i) && !ids.is_null(i) {
-                ctx.planned.insert((years.value(i), ids.value(i).to_string()));
-            }
-        }
+    if !which.planned && !which.assessments {
+        return Ok(ctx);
     }
-    let batches = collect(&session, "SELECT assessment_id, system_id FROM assessments").await?;
-    for b in &batches {
-        let (a, s) = (strings(b.column(0))?, strings(b.column(1))?);
-        for i in 0..b.num_rows() {
-            if !a.is_null(i) && !s.is_null(i) {
-                ctx.assessments.insert(a.value(i).to_string(), s.value(i).to_string());
+    let session = tables_at(wh, snapshot, &[PLAN_ITEMS.name, ASSESSMENTS.name]).await?;
+    if which.planned {
+        each_batch(
+            &session,
+            "SELECT p.year, p.system_id FROM plan_items p \
+             JOIN (SELECT year AS y, MAX(revision) AS r FROM plan_items GROUP BY year) latest \
+             ON p.year = latest.y AND p.revision = latest.r",
+            |b| {
+                let years =
+                    datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Int32)?;
+                let years = years.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
+                let ids = strings(b.column(1))?;
+                for i in 0..b.num_rows() {
+                    if !years.is_null(i) && !ids.is_null(i) {
+                        ctx.planned.insert((years.value(i), ids.value(i).to_string()));
+                    }
+                }
+                Ok(())
+            },
+        )
+        .await?;
+    }
+    if which.assessments {
+        each_batch(&session, "SELECT assessment_id, system_id FROM assessments", |b| {
+            let (a, s) = (strings(b.column(0))?, strings(b.column(1))?);
+            for i in 0..b.num_rows() {
+                if !a.is_null(i) && !s.is_null(i) {
+                    ctx.assessments.insert(a.value(i).to_string(), s.value(i).to_string());
+                }
             }
-        }
+            Ok(())
+        })
+        .await?;
     }
     Ok(ctx)
+}
+
+/// The systems that have an assessment (a plan's rows re-flag theirs as planned).
+async fn assessed_systems(wh: &Warehouse, snapshot: &Snapshot) -> Result<HashSet<String>> {
+    let session = tables_at(wh, snapshot, &[ASSESSMENTS.name]).await?;
+    let mut out = HashSet::new();
+    each_batch(&session, "SELECT DISTINCT system_id FROM assessments", |b| {
+        out.extend(strings(b.column(0))?.iter().flatten().map(str::to_string));
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Runs `sql` and hands each result batch to `f` as it comes.
+async fn each_batch(
+    ctx: &SessionContext,
+    sql: &str,
+    mut f: impl FnMut(&RecordBatch) -> Result<()>,
+) -> Result<()> {
+    use futures::StreamExt;
+    let mut stream = ctx.sql(sql).await?.execute_stream().await?;
+    while let Some(b) = stream.next().await {
+        f(&b?)?;
+    }
+    Ok(())
 }
 
 /// A new current plan for `year` changes which of that year's assessments are planned:
@@ -343,18 +380,17 @@ pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot) -> Result<Context> {
 ///
 /// `planned`: the systems of the new plan, at least all that have assessments.
 async fn refresh_planned(
-    wh: &Warehouse,
-    snapshot: &Snapshot,
+    writer: &Writer,
     year: i32,
     planned: &HashSet<String>,
 ) -> Result<Option<TableWrite>> {
     use datafusion::arrow::array::BooleanArray;
-    use datafusion::arrow::compute::{cast, concat_batches, filter_record_batch};
-    let session = tables_at(wh, snapshot, &[ASSESSMENTS.name]).await?;
-    let batches = collect(&session, &format!("SELECT * FROM assessments WHERE year = {year}")).await?;
+    use datafusion::arrow::compute::{cast, filter_record_batch};
+    let session = tables_at(writer.warehouse(), writer.snapshot(), &[ASSESSMENTS.name]).await?;
     let schema = ASSESSMENTS.schema();
-    let mut changed = Vec::new();
-    for b in batches {
+    // The flipped rows stream to a scratch file for the same upsert as a results workbook.
+    let mut staged = writer.stage_keyed(&ASSESSMENTS, &["assessment_id"])?;
+    each_batch(&session, &format!("SELECT * FROM assessments WHERE year = {year}"), |b| {
         // Scans give Utf8View; the table's own types go back in.
         let columns = b
             .columns()
@@ -373,15 +409,18 @@ async fn refresh_planned(
             .collect();
         let mut cols = b.columns().to_vec();
         cols[schema.index_of("planned")?] = std::sync::Arc::new(now);
-        changed.push(filter_record_batch(
-            &RecordBatch::try_new(schema.clone(), cols)?,
-            &flips,
-        )?);
-    }
-    let batch = concat_batches(&schema, &changed)?;
-    Ok((batch.num_rows() > 0).then_some(TableWrite::Upsert {
-        table: &ASSESSMENTS,
-        batch,
-        keys: &["assessment_id"],
-    }))
+        let changed = filter_record_batch(&RecordBatch::try_new(schema.clone(), cols)?, &flips)?;
+        if changed.num_rows() > 0 {
+            staged.write(&changed)?;
+        }
+        Ok(())
+    })
+    .await?;
+    let write = staged.finish()?;
+    Ok(if write.is_empty() {
+        write.discard();
+        None
+    } else {
+        Some(write)
+    })
 }

@@ -50,15 +50,22 @@ pub(crate) fn peak_rss(wh: &TestWarehouse, args: &[&str]) -> (bool, i64, String)
     (status.success(), peak_kb / 1024, reader.join().unwrap())
 }
 
-fn write_xlsx(path: &Path, header: &[&str], title: &str, row: impl Fn(usize) -> Vec<String>) {
+/// Rows `rows` (numbered from 1 in the first column, 序号) under a title and a header.
+fn write_xlsx(
+    path: &Path,
+    header: &[&str],
+    title: &str,
+    rows: std::ops::Range<usize>,
+    row: impl Fn(usize) -> Vec<String>,
+) {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     ws.write_string(0, 0, title).unwrap();
     for (c, h) in header.iter().enumerate() {
         ws.write_string(1, c as u16, *h).unwrap();
     }
-    for i in 0..ROWS {
-        let r = i as u32 + 2;
+    for (n, i) in rows.enumerate() {
+        let r = n as u32 + 2;
         ws.write_number(r, 0, (i + 1) as f64).unwrap();
         for (c, v) in row(i).iter().enumerate() {
             ws.write_string(r, c as u16 + 1, v).unwrap();
@@ -82,6 +89,7 @@ fn ingest_memory_is_bounded_by_the_batch_for_bad_rows_and_keyed_kinds() {
             "计划测评时间",
         ],
         "2020年公共管理信息系统安全测评计划预告",
+        0..ROWS,
         |i| {
             vec![
                 format!("部门{}", i % 400),
@@ -109,21 +117,58 @@ fn ingest_memory_is_bounded_by_the_batch_for_bad_rows_and_keyed_kinds() {
         &findings,
         &["序号", "报告编号", "风险等级", "问题描述", "整改方式", "整改状态"],
         "2020年测评发现问题整改情况",
-        |i| {
-            vec![
-                format!("R2020-{:06}", i / 10),
-                ["高", "中", "低"][i % 3].into(),
-                format!("问题描述{i}"),
-                "系统改造".into(),
-                "未整改".into(),
-            ]
-        },
+        0..ROWS,
+        finding(false),
     );
     let (ok, mb, err) = peak_rss(&wh, &["ingest", findings.to_str().unwrap()]);
     assert!(ok, "{err}");
     eprintln!("memory: findings of {ROWS} rows (keyed MERGE): peak {mb} MB");
     assert!(mb < BOUND_MB, "findings: {mb} MB");
     assert_eq!(wh.scalar("SELECT count(*) FROM findings"), ROWS.to_string());
+
+    // A newer workbook: the second half of those findings fixed (updates) and as many new
+    // ones (inserts). The upsert rewrites by key digests, never a hash table of a side.
+    let later = wh.file("2020年测评发现问题整改情况（更新）.xlsx");
+    write_xlsx(
+        &later,
+        &["序号", "报告编号", "风险等级", "问题描述", "整改方式", "整改状态", "完成日期"],
+        "2020年测评发现问题整改情况",
+        ROWS / 2..ROWS * 3 / 2,
+        finding(true),
+    );
+    let (ok, mb, err) = peak_rss(&wh, &["ingest", later.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    eprintln!("memory: findings of {ROWS} rows, half updating, half new: peak {mb} MB");
+    assert!(mb < BOUND_MB, "findings update: {mb} MB");
+    assert_eq!(
+        wh.rows(
+            "SELECT status, source_file, count(*), count(DISTINCT finding_id) FROM findings \
+             GROUP BY status, source_file ORDER BY status"
+        ),
+        vec![
+            vec!["fixed", "2020年测评发现问题整改情况（更新）.xlsx", &ROWS.to_string(), &ROWS.to_string()],
+            vec!["open", "2020年测评发现问题整改情况.xlsx", &(ROWS / 2).to_string(), &(ROWS / 2).to_string()],
+        ]
+    );
+    let check = wh.run(&["check"]);
+    assert!(check.contains("consistent"), "{check}");
+}
+
+/// Finding `i` of the memory workbooks: report R2020-(i/10), open, or fixed on 2020-06-30.
+fn finding(fixed: bool) -> impl Fn(usize) -> Vec<String> {
+    move |i| {
+        let mut row = vec![
+            format!("R2020-{:06}", i / 10),
+            ["高", "中", "低"][i % 3].into(),
+            format!("问题描述{i}"),
+            "系统改造".into(),
+            if fixed { "已整改" } else { "未整改" }.into(),
+        ];
+        if fixed {
+            row.push("2020-06-30".into());
+        }
+        row
+    }
 }
 
 /// `--memory-limit`: a sort larger than the limit spills to temporary files and gives the
