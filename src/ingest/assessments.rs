@@ -96,7 +96,7 @@ impl SourceKind for Assessments {
         let assessed_on = row.date("assessed_on")?.ok_or_else(|| row.missing("assessed_on"))?;
         let year = assessed_on.year();
         let quarter = ((assessed_on.month() - 1) / 3 + 1) as i8;
-        let planned = ctx.planned.contains(&(year, system_id.clone()));
+        let planned = ctx.planned.contains(year, &system_id);
         let department = row
             .text("department")
             .or_else(|| row.sheet_department.map(str::to_string));

@@ -95,7 +95,7 @@ impl SourceKind for Findings {
             ));
         }
         let fixed_on = if status == "fixed" { fixed_on } else { None };
-        let system_id = ctx.assessments.get(&assessment_id).cloned();
+        let system_id = ctx.assessments.get(&assessment_id).map(str::to_string);
         Ok(vec![
             format!("{assessment_id}#{item}").into(),
             assessment_id.into(),

@@ -55,10 +55,56 @@ pub struct Context {
     pub year: Option<i32>,
     /// The plan revision this file becomes (numbered by `load` before the rows are read).
     pub revision: Option<i32>,
-    /// `(year, system_id)` of every system in each year's current plan.
-    pub planned: std::collections::HashSet<(i32, String)>,
+    /// `(year, system_id)` of every system in each year's current plan, as digests.
+    pub planned: Planned,
     /// assessment_id → system_id of known assessments.
-    pub assessments: std::collections::HashMap<String, String>,
+    pub assessments: Assessed,
+}
+
+/// A 128-bit digest of a text (two independent 64-bit hashes): look-ups of a national
+/// warehouse keep 16 bytes a key, not the key's text (a million assessments: ~30 MB, not
+/// ~130 MB as a map of strings).
+pub fn digest(parts: &[&str]) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::collections::hash_map::DefaultHasher::new();
+    parts.hash(&mut a);
+    let mut b = std::collections::hash_map::DefaultHasher::new();
+    (parts, 0x9E37_79B9_7F4A_7C15_u64).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// The systems of each year's current plan.
+#[derive(Debug, Default, Clone)]
+pub struct Planned(std::collections::HashSet<u128>);
+
+impl Planned {
+    pub fn insert(&mut self, year: i32, system_id: &str) {
+        self.0.insert(digest(&[&year.to_string(), system_id]));
+    }
+    pub fn contains(&self, year: i32, system_id: &str) -> bool {
+        self.0.contains(&digest(&[&year.to_string(), system_id]))
+    }
+}
+
+/// assessment_id → system_id: digests of the ids, the system ids in one buffer.
+#[derive(Debug, Default, Clone)]
+pub struct Assessed {
+    at: std::collections::HashMap<u128, (u32, u32)>,
+    text: String,
+}
+
+impl Assessed {
+    pub fn insert(&mut self, assessment_id: &str, system_id: &str) {
+        let start = self.text.len() as u32;
+        self.text.push_str(system_id);
+        self.at
+            .insert(digest(&[assessment_id]), (start, system_id.len() as u32));
+    }
+    pub fn get(&self, assessment_id: &str) -> Option<&str> {
+        self.at
+            .get(&digest(&[assessment_id]))
+            .map(|&(start, len)| &self.text[start as usize..(start + len) as usize])
+    }
 }
 
 /// Which parts of the warehouse's state a kind's mapper consults (loaded before its rows

@@ -9,7 +9,7 @@ use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 
 use datafusion::prelude::SessionContext;
 
-use super::kind::{Context, Lookups};
+use super::kind::{digest, Context, Lookups};
 use super::workbook::Workbook;
 use super::{prepare, read_rows, Options, Parsed};
 use crate::error::{Error, Result};
@@ -82,20 +82,21 @@ pub async fn ingest_file(
     step("looked up plans and assessments, numbered the revision");
 
     // Systems of known assessments that this plan lists (a new current plan re-flags them).
-    let assessed: HashSet<String> = if kind.name() == "plan" {
+    // (digests of system ids: 16 bytes each at a national warehouse)
+    let assessed: HashSet<u128> = if kind.name() == "plan" {
         assessed_systems(&wh, &snapshot).await?
     } else {
         HashSet::new()
     };
-    let mut listed: HashSet<String> = HashSet::new();
+    let mut listed: HashSet<u128> = HashSet::new();
     let mut note_systems = |b: &RecordBatch| -> Result<()> {
         if kind.name() == "plan" {
             let ids = strings(b.column(b.schema().index_of("system_id")?))?;
             listed.extend(
                 ids.iter()
                     .flatten()
-                    .filter(|id| assessed.contains(*id))
-                    .map(str::to_string),
+                    .map(|id| digest(&[id]))
+                    .filter(|id| assessed.contains(id)),
             );
         }
         Ok(())
@@ -157,8 +158,9 @@ pub async fn ingest_file(
                             &departments,
                             staged,
                             &mut |id| {
-                                if assessed.contains(id) {
-                                    listed.insert(id.to_string());
+                                let id = digest(&[id]);
+                                if assessed.contains(&id) {
+                                    listed.insert(id);
                                 }
                             },
                         )
@@ -326,7 +328,7 @@ pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot, which: Lookups) -> Res
                 let ids = strings(b.column(1))?;
                 for i in 0..b.num_rows() {
                     if !years.is_null(i) && !ids.is_null(i) {
-                        ctx.planned.insert((years.value(i), ids.value(i).to_string()));
+                        ctx.planned.insert(years.value(i), ids.value(i));
                     }
                 }
                 Ok(())
@@ -339,7 +341,7 @@ pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot, which: Lookups) -> Res
             let (a, s) = (strings(b.column(0))?, strings(b.column(1))?);
             for i in 0..b.num_rows() {
                 if !a.is_null(i) && !s.is_null(i) {
-                    ctx.assessments.insert(a.value(i).to_string(), s.value(i).to_string());
+                    ctx.assessments.insert(a.value(i), s.value(i));
                 }
             }
             Ok(())
@@ -350,11 +352,11 @@ pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot, which: Lookups) -> Res
 }
 
 /// The systems that have an assessment (a plan's rows re-flag theirs as planned).
-async fn assessed_systems(wh: &Warehouse, snapshot: &Snapshot) -> Result<HashSet<String>> {
+async fn assessed_systems(wh: &Warehouse, snapshot: &Snapshot) -> Result<HashSet<u128>> {
     let session = tables_at(wh, snapshot, &[ASSESSMENTS.name]).await?;
     let mut out = HashSet::new();
     each_batch(&session, "SELECT DISTINCT system_id FROM assessments", |b| {
-        out.extend(strings(b.column(0))?.iter().flatten().map(str::to_string));
+        out.extend(strings(b.column(0))?.iter().flatten().map(|id| digest(&[id])));
         Ok(())
     })
     .await?;
@@ -362,11 +364,7 @@ async fn assessed_systems(wh: &Warehouse, snapshot: &Snapshot) -> Result<HashSet
 }
 
 /// Runs `sql` and hands each result batch to `f` as it comes.
-async fn each_batch(
-    ctx: &SessionContext,
-    sql: &str,
-    mut f: impl FnMut(&RecordBatch) -> Result<()>,
-) -> Result<()> {
+async fn each_batch(ctx: &SessionContext, sql: &str, mut f: impl FnMut(&RecordBatch) -> Result<()>) -> Result<()> {
     use futures::StreamExt;
     let mut stream = ctx.sql(sql).await?.execute_stream().await?;
     while let Some(b) = stream.next().await {
@@ -379,42 +377,42 @@ async fn each_batch(
 /// the rows whose `planned` flips, as an upsert of `assessments`.
 ///
 /// `planned`: the systems of the new plan, at least all that have assessments.
-async fn refresh_planned(
-    writer: &Writer,
-    year: i32,
-    planned: &HashSet<String>,
-) -> Result<Option<TableWrite>> {
+async fn refresh_planned(writer: &Writer, year: i32, planned: &HashSet<u128>) -> Result<Option<TableWrite>> {
     use datafusion::arrow::array::BooleanArray;
     use datafusion::arrow::compute::{cast, filter_record_batch};
     let session = tables_at(writer.warehouse(), writer.snapshot(), &[ASSESSMENTS.name]).await?;
     let schema = ASSESSMENTS.schema();
     // The flipped rows stream to a scratch file for the same upsert as a results workbook.
     let mut staged = writer.stage_keyed(&ASSESSMENTS, &["assessment_id"])?;
-    each_batch(&session, &format!("SELECT * FROM assessments WHERE year = {year}"), |b| {
-        // Scans give Utf8View; the table's own types go back in.
-        let columns = b
-            .columns()
-            .iter()
-            .zip(schema.fields())
-            .map(|(c, f)| cast(c, f.data_type()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let b = RecordBatch::try_new(schema.clone(), columns)?;
-        let system = strings(b.column(schema.index_of("system_id")?))?;
-        let was = b.column(schema.index_of("planned")?).as_boolean().clone();
-        let now: BooleanArray = (0..b.num_rows())
-            .map(|i| Some(!system.is_null(i) && planned.contains(system.value(i))))
-            .collect();
-        let flips: BooleanArray = (0..b.num_rows())
-            .map(|i| Some(was.is_null(i) || was.value(i) != now.value(i)))
-            .collect();
-        let mut cols = b.columns().to_vec();
-        cols[schema.index_of("planned")?] = std::sync::Arc::new(now);
-        let changed = filter_record_batch(&RecordBatch::try_new(schema.clone(), cols)?, &flips)?;
-        if changed.num_rows() > 0 {
-            staged.write(&changed)?;
-        }
-        Ok(())
-    })
+    each_batch(
+        &session,
+        &format!("SELECT * FROM assessments WHERE year = {year}"),
+        |b| {
+            // Scans give Utf8View; the table's own types go back in.
+            let columns = b
+                .columns()
+                .iter()
+                .zip(schema.fields())
+                .map(|(c, f)| cast(c, f.data_type()))
+                .collect::<std::result::Result<Vec<_>, _>>()?;
+            let b = RecordBatch::try_new(schema.clone(), columns)?;
+            let system = strings(b.column(schema.index_of("system_id")?))?;
+            let was = b.column(schema.index_of("planned")?).as_boolean().clone();
+            let now: BooleanArray = (0..b.num_rows())
+                .map(|i| Some(!system.is_null(i) && planned.contains(&digest(&[system.value(i)]))))
+                .collect();
+            let flips: BooleanArray = (0..b.num_rows())
+                .map(|i| Some(was.is_null(i) || was.value(i) != now.value(i)))
+                .collect();
+            let mut cols = b.columns().to_vec();
+            cols[schema.index_of("planned")?] = std::sync::Arc::new(now);
+            let changed = filter_record_batch(&RecordBatch::try_new(schema.clone(), cols)?, &flips)?;
+            if changed.num_rows() > 0 {
+                staged.write(&changed)?;
+            }
+            Ok(())
+        },
+    )
     .await?;
     let write = staged.finish()?;
     Ok(if write.is_empty() {

@@ -768,15 +768,9 @@ impl SheetState {
     }
 }
 
-/// A 128-bit digest of a key (two independent 64-bit hashes): the duplicate check keeps
-/// digests, not key texts, so its memory stays small at a million rows.
+/// A key's digest: the duplicate check keeps 16 bytes a row, not the key's text.
 fn key_digest(key: &str) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let mut a = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut a);
-    let mut b = std::collections::hash_map::DefaultHasher::new();
-    (key, 0x9E37_79B9_7F4A_7C15_u64).hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    kind::digest(&[key])
 }
 
 /// The row's key values joined, for kinds with a key.

@@ -220,7 +220,14 @@ impl Writer {
     pub async fn stage(&self, def: &'static TableDef) -> Result<Staged> {
         self.begin()?;
         let table = self.wh.table(def.name).await?;
-        let writer = deltalake::writer::RecordBatchWriter::for_table(&table).map_err(|e| Error::delta(def.name, e))?;
+        // Row groups of 65,536 rows: the Parquet writer holds one row group's arrays, not a
+        // million rows' (its default).
+        let props = datafusion::parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(65_536))
+            .build();
+        let writer = deltalake::writer::RecordBatchWriter::for_table(&table)
+            .map_err(|e| Error::delta(def.name, e))?
+            .with_writer_properties(props);
         Ok(Staged { def, table, writer })
     }
 
@@ -607,9 +614,7 @@ impl TableWrite {
 
     fn table(&self) -> &'static TableDef {
         match self {
-            TableWrite::Append(t, _)
-            | TableWrite::Files(t, _)
-            | TableWrite::UpsertFile { table: t, .. } => t,
+            TableWrite::Append(t, _) | TableWrite::Files(t, _) | TableWrite::UpsertFile { table: t, .. } => t,
         }
     }
 
@@ -680,17 +685,20 @@ async fn rewrite_upsert(
 
     const BATCH: usize = 65_536;
     let delta = |e: deltalake::DeltaTableError| Error::delta(def.name, e);
-    let parquet = |e: datafusion::parquet::errors::ParquetError| Error::Usage(format!("{}: reading Parquet: {e}", def.name));
+    let parquet =
+        |e: datafusion::parquet::errors::ParquetError| Error::Usage(format!("{}: reading Parquet: {e}", def.name));
     let schema = def.schema();
     let key_index: Vec<usize> = keys
         .iter()
         .map(|k| schema.index_of(k))
         .collect::<std::result::Result<_, _>>()?;
-    let digests = |b: &RecordBatch, columns: &[usize]| -> Result<Vec<u128>> { key_digests(b, columns, &schema, &key_index) };
+    let digests =
+        |b: &RecordBatch, columns: &[usize]| -> Result<Vec<u128>> { key_digests(b, columns, &schema, &key_index) };
 
     // 1. The new rows' keys.
     let open_scratch = |projection: Option<&[usize]>| -> Result<_> {
-        let builder = ParquetRecordBatchReaderBuilder::try_new(fs_err::File::open(path)?.into_parts().0).map_err(parquet)?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(fs_err::File::open(path)?.into_parts().0).map_err(parquet)?;
         let builder = match projection {
             Some(cols) => {
                 let mask = ProjectionMask::roots(builder.parquet_schema(), cols.iter().copied());
@@ -728,10 +736,17 @@ async fn rewrite_upsert(
         let reader = || ParquetObjectReader::new(store.clone(), file.clone()).with_file_size(size);
         let builder = ParquetRecordBatchStreamBuilder::new(reader()).await.map_err(parquet)?;
         let mask = ProjectionMask::roots(builder.parquet_schema(), key_index.iter().copied());
-        let mut stream = builder.with_projection(mask).with_batch_size(BATCH).build().map_err(parquet)?;
+        let mut stream = builder
+            .with_projection(mask)
+            .with_batch_size(BATCH)
+            .build()
+            .map_err(parquet)?;
         let mut hit = false;
         while let Some(b) = stream.next().await {
-            if digests(&b.map_err(parquet)?, &projected)?.iter().any(|d| new_keys.contains(d)) {
+            if digests(&b.map_err(parquet)?, &projected)?
+                .iter()
+                .any(|d| new_keys.contains(d))
+            {
                 hit = true;
                 break;
             }
@@ -747,8 +762,10 @@ async fn rewrite_upsert(
             .map_err(parquet)?;
         while let Some(b) = stream.next().await {
             let b = conform(&b.map_err(parquet)?, &schema)?;
-            let keep: datafusion::arrow::array::BooleanArray =
-                digests(&b, &key_index)?.iter().map(|d| Some(!new_keys.contains(d))).collect();
+            let keep: datafusion::arrow::array::BooleanArray = digests(&b, &key_index)?
+                .iter()
+                .map(|d| Some(!new_keys.contains(d)))
+                .collect();
             let rest = filter_record_batch(&b, &keep)?;
             replaced += b.num_rows() - rest.num_rows();
             kept += rest.num_rows();
@@ -768,7 +785,12 @@ async fn rewrite_upsert(
     let written: Vec<String> = adds.iter().map(|a| a.path.clone()).collect();
     let operation = DeltaOperation::Merge {
         predicate: None,
-        merge_predicate: Some(keys.iter().map(|k| format!("t.{k} = s.{k}")).collect::<Vec<_>>().join(" AND ")),
+        merge_predicate: Some(
+            keys.iter()
+                .map(|k| format!("t.{k} = s.{k}"))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+        ),
         matched_predicates: vec![],
         not_matched_predicates: vec![],
         not_matched_by_source_predicates: vec![],

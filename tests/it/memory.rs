@@ -131,7 +131,15 @@ fn ingest_memory_is_bounded_by_the_batch_for_bad_rows_and_keyed_kinds() {
     let later = wh.file("2020年测评发现问题整改情况（更新）.xlsx");
     write_xlsx(
         &later,
-        &["序号", "报告编号", "风险等级", "问题描述", "整改方式", "整改状态", "完成日期"],
+        &[
+            "序号",
+            "报告编号",
+            "风险等级",
+            "问题描述",
+            "整改方式",
+            "整改状态",
+            "完成日期",
+        ],
         "2020年测评发现问题整改情况",
         ROWS / 2..ROWS * 3 / 2,
         finding(true),
@@ -146,8 +154,18 @@ fn ingest_memory_is_bounded_by_the_batch_for_bad_rows_and_keyed_kinds() {
              GROUP BY status, source_file ORDER BY status"
         ),
         vec![
-            vec!["fixed", "2020年测评发现问题整改情况（更新）.xlsx", &ROWS.to_string(), &ROWS.to_string()],
-            vec!["open", "2020年测评发现问题整改情况.xlsx", &(ROWS / 2).to_string(), &(ROWS / 2).to_string()],
+            vec![
+                "fixed",
+                "2020年测评发现问题整改情况（更新）.xlsx",
+                &ROWS.to_string(),
+                &ROWS.to_string()
+            ],
+            vec![
+                "open",
+                "2020年测评发现问题整改情况.xlsx",
+                &(ROWS / 2).to_string(),
+                &(ROWS / 2).to_string()
+            ],
         ]
     );
     let check = wh.run(&["check"]);
