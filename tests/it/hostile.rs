@@ -328,3 +328,185 @@ fn newer_excel_error_values_are_error_cells_rejected_where_mapped_and_ignored_el
         );
     }
 }
+
+/// An .ods plan as LibreOffice writes one: text cells, and error cells as a formula whose
+/// result is an error (`calcext:value-type="error"`, the error's text in the paragraph).
+/// `ERR` marks the cells that hold `value`.
+fn ods_with_error_cells(wh: &TestWarehouse, name: &str, value: &str) -> PathBuf {
+    let rows: [[&str; 6]; 4] = [
+        [
+            "主管部门",
+            "预算单位",
+            "系统名称",
+            "安全保护等级",
+            "计划测评时间",
+            "备注",
+        ],
+        ["市教委", "ERR", "系统一", "第三级", "二季度", ""],
+        ["市教委", "考试院", "系统二", "第三级", "二季度", "ERR"],
+        ["市教委", "考试院", "系统三", "第三级", "二季度", ""],
+    ];
+    let mut body = String::new();
+    for row in rows {
+        body.push_str("<table:table-row>");
+        for v in row {
+            body.push_str(&match v {
+                "" => "<table:table-cell/>".to_string(),
+                "ERR" => format!(
+                    r#"<table:table-cell table:formula="of:=[.Z99]" office:value-type="string" office:string-value="" calcext:value-type="error"><text:p>{value}</text:p></table:table-cell>"#
+                ),
+                v => format!(r#"<table:table-cell office:value-type="string" calcext:value-type="string"><text:p>{v}</text:p></table:table-cell>"#),
+            });
+        }
+        body.push_str("</table:table-row>");
+    }
+    let content = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version="1.3"><office:body><office:spreadsheet><table:table table:name="计划">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    );
+    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
+    let path = wh.file(name);
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", deflated).unwrap();
+    zip.write_all(manifest.as_bytes()).unwrap();
+    zip.start_file("content.xml", deflated).unwrap();
+    zip.write_all(content.as_bytes()).unwrap();
+    zip.finish().unwrap();
+    path
+}
+
+/// In .ods files the error values LibreOffice shows (its own `Err:502` and the ones it
+/// shares with Excel, new and old) are error cells too: rejected where mapped, ignored
+/// elsewhere. (.xls cannot hold the newer values: BIFF8 has eight fixed error codes, so
+/// an .xls holds `#REF!`, `#N/A` … or the text of a newer value, read by the same rule.)
+#[test]
+fn error_values_in_ods_files_are_error_cells() {
+    for value in ["#SPILL!", "#CALC!", "#N/A", "#REF!", "Err:502"] {
+        let wh = TestWarehouse::new();
+        let file = ods_with_error_cells(&wh, "2020年测评计划预告.ods", value);
+        let out = wh.ingest(&[&file]);
+        assert!(out.contains("2 loaded, 1 rejected"), "{value}: {out}");
+        let reject = wh.rows("SELECT source_row, column_name, value, reason FROM rejects");
+        assert_eq!(reject.len(), 1, "{value}: {reject:?}");
+        assert_eq!((reject[0][0].as_str(), reject[0][2].as_str()), ("2", value));
+        assert!(
+            reject[0][3].contains(&format!("the error value {value}")),
+            "{value}: {reject:?}"
+        );
+        assert_eq!(
+            wh.rows("SELECT system FROM plan_items ORDER BY source_row"),
+            vec![vec!["系统二".to_string()], vec!["系统三".to_string()]],
+            "{value}: the error in an unmapped column is ignored"
+        );
+    }
+}
+
+/// In .xls (BIFF8) files, written by xlwt: the error codes BIFF8 has (`#REF!`, `#N/A`,
+/// `#DIV/0!`) are error cells, and a newer value stored as its text (`#SPILL!`, as WPS
+/// exports it) is read by the same rule: rejected where mapped, ignored elsewhere.
+#[test]
+fn error_values_in_xls_files_are_error_cells() {
+    let Some(python) = crate::common::python(&["xlwt"]) else {
+        return;
+    };
+    let wh = TestWarehouse::new();
+    let file = wh.file("2020年测评计划预告.xls");
+    let script = r##"
+import sys, xlwt
+wb = xlwt.Workbook(encoding="utf-8")
+ws = wb.add_sheet("计划")
+for c, h in enumerate(["主管部门", "预算单位", "系统名称", "安全保护等级", "计划测评时间", "备注"]):
+    ws.write(0, c, h)
+rows = [
+    ["市教委", 0x17, "系统一", "第三级", "二季度", ""],
+    ["市教委", "考试院", "系统二", "第三级", "二季度", 0x2A],
+    ["市教委", 0x2A, "系统三", "第三级", "二季度", ""],
+    ["市教委", "考试院", "系统四", "第三级", "二季度", 0x07],
+    ["市教委", "#SPILL!", "系统五", "第三级", "二季度", ""],
+    ["市教委", "考试院", "系统六", "第三级", "二季度", "#CALC!"],
+]
+for r, row in enumerate(rows, start=1):
+    for c, v in enumerate(row):
+        if isinstance(v, int):
+            ws.row(r).set_cell_error(c, v)
+        elif v:
+            ws.write(r, c, v)
+wb.save(sys.argv[1])
+"##;
+    let out = std::process::Command::new(python)
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", s(&out.stderr));
+    let out = wh.ingest(&[&file]);
+    assert!(out.contains("3 loaded, 3 rejected"), "{out}");
+    assert_eq!(
+        wh.rows("SELECT source_row, value FROM rejects ORDER BY source_row"),
+        vec![vec!["2", "#REF!"], vec!["4", "#N/A"], vec!["6", "#SPILL!"]]
+    );
+    assert_eq!(
+        wh.rows("SELECT system FROM plan_items ORDER BY source_row"),
+        vec![vec!["系统二"], vec!["系统四"], vec!["系统六"]]
+    );
+}
+
+/// Sets the uncompressed size the zip declares for `part` (local header and central
+/// directory) to `size`: a zip that lies about how large a part inflates.
+fn declare_size(path: &Path, part: &str, size: u32) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let name = part.as_bytes();
+    let mut patched = 0;
+    for i in 0..bytes.len().saturating_sub(46) {
+        let (sig, name_at, size_at) = match &bytes[i..i + 4] {
+            [0x50, 0x4b, 0x03, 0x04] => (0, 30, 22),
+            [0x50, 0x4b, 0x01, 0x02] => (1, 46, 24),
+            _ => continue,
+        };
+        let len_at = if sig == 0 { 26 } else { 28 };
+        let len = u16::from_le_bytes([bytes[i + len_at], bytes[i + len_at + 1]]) as usize;
+        if bytes.get(i + name_at..i + name_at + len) == Some(name) {
+            bytes[i + size_at..i + size_at + 4].copy_from_slice(&size.to_le_bytes());
+            patched += 1;
+        }
+    }
+    assert_eq!(patched, 2, "{part}: local header and central directory");
+    std::fs::write(path, bytes).unwrap();
+}
+
+/// A zip that declares a small size for a part that inflates large: the declared sizes,
+/// which the limits are checked against before anything is inflated, also bound the
+/// inflating (the zip reader stops past a part's declared size), so a lying part is a
+/// corrupt file, for the shared strings (held in memory) and for a sheet alike.
+#[test]
+fn a_part_that_inflates_past_its_declared_size_is_refused_while_inflating() {
+    for part in ["xl/sharedStrings.xml", "xl/worksheets/sheet1.xml"] {
+        let wh = TestWarehouse::new();
+        wh.run(&["init"]);
+        let file = plan(
+            &wh,
+            "2020年测评计划预告.xlsx",
+            &[&["市教委", "考试院", "系统", "第三级", "二季度"]],
+        );
+        rewrite_zip(&file, |name, data| {
+            if name != part {
+                return data;
+            }
+            let text = String::from_utf8(data).unwrap();
+            let at = text.rfind("</").unwrap();
+            format!("{}{}{}", &text[..at], " ".repeat(100 << 20), &text[at..]).into_bytes()
+        });
+        declare_size(&file, part, 4096);
+        let (ok, peak_mb, err) = peak_rss(&wh, &["ingest", file.to_str().unwrap()]);
+        assert!(!ok, "{part}");
+        assert!(
+            err.contains("2020年测评计划预告.xlsx") && err.contains("larger than its declared uncompressed size"),
+            "{part}: {err}"
+        );
+        assert!(peak_mb < 150, "{part}: stopped while inflating: {peak_mb} MB");
+        unchanged(&wh);
+    }
+}
