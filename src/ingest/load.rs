@@ -14,7 +14,7 @@ use super::workbook::Workbook;
 use super::{prepare, read_rows, Options, Parsed};
 use crate::error::{Error, Result};
 use crate::warehouse::schema::{ASSESSMENTS, PLAN_ITEMS, REJECTS};
-use crate::warehouse::{LogRow, Snapshot, TableWrite, Warehouse, Writer};
+use crate::warehouse::{conform, LogRow, Snapshot, TableWrite, Warehouse, Writer};
 
 /// What ingesting one file did.
 pub enum Outcome {
@@ -229,7 +229,6 @@ async fn carry_other_departments(
     staged: &mut crate::warehouse::Staged,
     note: &mut (dyn FnMut(&str) + Send),
 ) -> Result<u64> {
-    use datafusion::arrow::compute::cast;
     let session = tables_at(wh, snapshot, &[PLAN_ITEMS.name]).await?;
     let schema = PLAN_ITEMS.schema();
     let quoted: Vec<String> = departments
@@ -254,15 +253,7 @@ async fn carry_other_departments(
     let mut n = 0;
     use futures::StreamExt;
     while let Some(b) = stream.next().await {
-        let b = b?;
-        // Scans give Utf8View; the table's own types go back in.
-        let columns = b
-            .columns()
-            .iter()
-            .zip(schema.fields())
-            .map(|(c, f)| cast(c, f.data_type()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let b = RecordBatch::try_new(schema.clone(), columns)?;
+        let b = conform(&b?, &schema)?;
         let ids = strings(b.column(schema.index_of("system_id")?))?;
         ids.iter().flatten().for_each(&mut *note);
         n += b.num_rows() as u64;
@@ -379,7 +370,7 @@ async fn each_batch(ctx: &SessionContext, sql: &str, mut f: impl FnMut(&RecordBa
 /// `planned`: the systems of the new plan, at least all that have assessments.
 async fn refresh_planned(writer: &Writer, year: i32, planned: &HashSet<u128>) -> Result<Option<TableWrite>> {
     use datafusion::arrow::array::BooleanArray;
-    use datafusion::arrow::compute::{cast, filter_record_batch};
+    use datafusion::arrow::compute::filter_record_batch;
     let session = tables_at(writer.warehouse(), writer.snapshot(), &[ASSESSMENTS.name]).await?;
     let schema = ASSESSMENTS.schema();
     // The flipped rows stream to a scratch file for the same upsert as a results workbook.
@@ -388,14 +379,7 @@ async fn refresh_planned(writer: &Writer, year: i32, planned: &HashSet<u128>) ->
         &session,
         &format!("SELECT * FROM assessments WHERE year = {year}"),
         |b| {
-            // Scans give Utf8View; the table's own types go back in.
-            let columns = b
-                .columns()
-                .iter()
-                .zip(schema.fields())
-                .map(|(c, f)| cast(c, f.data_type()))
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            let b = RecordBatch::try_new(schema.clone(), columns)?;
+            let b = conform(b, &schema)?;
             let system = strings(b.column(schema.index_of("system_id")?))?;
             let was = b.column(schema.index_of("planned")?).as_boolean().clone();
             let now: BooleanArray = (0..b.num_rows())

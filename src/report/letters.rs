@@ -13,6 +13,7 @@ use datafusion::prelude::SessionContext;
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, Workbook};
 
 use super::docx::{Document, Style};
+use super::{file_stem, unique_stem};
 use crate::error::{Error, Result};
 use crate::sql::exec::{query, strings};
 
@@ -113,6 +114,7 @@ pub async fn due(ctx: &SessionContext, date: NaiveDate, dir: &Path) -> Result<Ve
         }
     }
     let mut counters = (0usize, 0usize);
+    let mut taken = std::collections::HashSet::new();
     Ok(units
         .into_iter()
         .map(|((department, unit), (urge, systems))| {
@@ -120,7 +122,8 @@ pub async fn due(ctx: &SessionContext, date: NaiveDate, dir: &Path) -> Result<Ve
             let n = if urge { &mut counters.1 } else { &mut counters.0 };
             *n += 1;
             let days = if urge { REPLY_DAYS.1 } else { REPLY_DAYS.0 };
-            let file = dir.join(format!("{}_{}_{}.docx", safe(&department), safe(&unit), short(kind)));
+            let stem = format!("{}_{}_{}", file_stem(&department), file_stem(&unit), short(kind));
+            let file = dir.join(format!("{}.docx", unique_stem(stem, &mut taken)));
             Letter {
                 number: *n,
                 department,
@@ -132,25 +135,6 @@ pub async fn due(ctx: &SessionContext, date: NaiveDate, dir: &Path) -> Result<Ve
             }
         })
         .collect())
-}
-
-/// A name as part of a file name.
-fn safe(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if "/\\:*?\"<>|".contains(c) || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    if s.is_empty() {
-        "未填".into()
-    } else {
-        s
-    }
 }
 
 /// The letter as a document.

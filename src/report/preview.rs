@@ -101,32 +101,20 @@ pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Writt
     };
     fs_err::create_dir_all(dir)?;
     let mut files = Vec::new();
+    let mut taken = std::collections::HashSet::new();
     for (department, items) in &by_department {
-        let name = if department.is_empty() {
+        let stem = if department.is_empty() {
             "未填主管部门".to_string()
         } else {
-            file_name(department)
+            super::file_stem(department)
         };
+        let name = super::unique_stem(stem, &mut taken);
         let path = dir.join(format!("{name}.xlsx"));
         write_one(&path, year, revision, department, items)
             .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
         files.push((path, department.clone(), items.len()));
     }
     Ok(Written { revision, files })
-}
-
-/// A department name as a file name: characters no file system takes become `_`.
-fn file_name(department: &str) -> String {
-    department
-        .chars()
-        .map(|c| {
-            if "/\\:*?\"<>|".contains(c) || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 const LEVELS: [&str; 5] = ["一级", "二级", "三级", "四级", "五级"];

@@ -14,7 +14,7 @@ mod snapshot;
 mod writer;
 
 pub use snapshot::Snapshot;
-pub use writer::{KeyedStage, LogRow, Recovery, Staged, TableWrite, Writer, DEFAULT_WAIT};
+pub use writer::{conform, KeyedStage, LogRow, Recovery, Staged, TableWrite, Writer, DEFAULT_WAIT};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

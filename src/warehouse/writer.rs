@@ -826,8 +826,9 @@ async fn rewrite_upsert(
     Ok(table)
 }
 
-/// A batch read from Parquet in the table's own types (the writer checks the schema).
-fn conform(b: &RecordBatch, schema: &datafusion::arrow::datatypes::SchemaRef) -> Result<RecordBatch> {
+/// A batch read back (Parquet, a scan's Utf8View) in the table's own types: the Delta
+/// writer checks the schema.
+pub fn conform(b: &RecordBatch, schema: &datafusion::arrow::datatypes::SchemaRef) -> Result<RecordBatch> {
     let columns = b
         .columns()
         .iter()
