@@ -141,28 +141,7 @@ impl Parsed {
 fn sample(wb: &mut Workbook) -> Result<Vec<(String, Vec<Row>)>> {
     let mut out = Vec::new();
     let names = wb.sheet_names();
-    // Excel refuses two sheets of one name, but a crafted file can hold them; the readers
-    // find a sheet by name, so the second would be read as the first. Refuse, never guess.
-    for (i, name) in names.iter().enumerate() {
-        if let Some(j) = names[..i]
-            .iter()
-            .position(|n| n.trim().to_lowercase() == name.trim().to_lowercase())
-        {
-            return Err(Error::workbook(
-                Location {
-                    file: wb.name.clone(),
-                    sheet: Some(name.clone()),
-                    ..Default::default()
-                },
-                format!(
-                    "sheets {} and {} are both named {name:?} (Excel does not allow this); \
-                     rename one in a copy and ingest that",
-                    j + 1,
-                    i + 1
-                ),
-            ));
-        }
-    }
+    // (A repeated sheet name comes as `NAME (sheet N)`: the workbook reads by position.)
     for name in names {
         let mut rows = Vec::new();
         wb.for_each_row(&name, |r| {

@@ -107,6 +107,10 @@ pub struct Workbook {
     pub format: Format,
     pub is_1904: bool,
     inner: Inner,
+    /// The sheets in workbook order, as ceping names them: a sheet that repeats an
+    /// earlier sheet's name (Excel refuses that, a crafted file can hold it) is
+    /// `NAME (sheet N)`, read by its position.
+    sheets: Vec<String>,
 }
 
 const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -204,21 +208,132 @@ impl Workbook {
                 )
             }
         };
-        Ok(Workbook {
+        let raw = match &inner {
+            Inner::Xlsx { reader, .. } => reader.sheet_names(),
+            Inner::Xls(w) => w.sheet_names(),
+            Inner::Ods(w) => w.sheet_names(),
+        };
+        let sheets = distinct_sheet_names(&raw);
+        let mut wb = Workbook {
             name,
             sha256,
             format,
             is_1904,
             inner,
-        })
+            sheets,
+        };
+        if wb.sheets != raw {
+            for (i, (shown, was)) in wb.sheets.iter().zip(&raw).enumerate() {
+                if shown != was {
+                    tracing::warn!(
+                        file = wb.name,
+                        "sheet {} repeats the name {was:?}; read by its position as {shown:?}",
+                        i + 1
+                    );
+                }
+            }
+            // The .xlsx cell reader finds sheets by name: the package's sheets are renamed.
+            // calamine's .xls and .ods readers keep one sheet per name: the later one is
+            // lost before ceping sees it, so those are refused.
+            if matches!(wb.inner, Inner::Xlsx { .. }) {
+                let names = wb.sheets.clone();
+                wb.rename_xlsx_sheets(&names, &loc)?;
+            } else {
+                let i = wb.sheets.iter().zip(&raw).position(|(a, b)| a != b).unwrap_or(0);
+                let j = raw
+                    .iter()
+                    .position(|n| n.trim().to_lowercase() == raw[i].trim().to_lowercase())
+                    .unwrap_or(0);
+                return Err(Error::workbook(
+                    Location {
+                        sheet: Some(raw[i].clone()),
+                        ..loc
+                    },
+                    format!(
+                        "sheets {} and {} are both named {:?}; the {} reader finds sheets by name, so the \
+                         second cannot be read: rename one in a copy and ingest that",
+                        j + 1,
+                        i + 1,
+                        raw[i],
+                        if matches!(wb.format, Format::Xls) {
+                            ".xls"
+                        } else {
+                            ".ods"
+                        }
+                    ),
+                ));
+            }
+        }
+        Ok(wb)
     }
 
+    /// The sheets in workbook order (a repeated name is `NAME (sheet N)`).
     pub fn sheet_names(&self) -> Vec<String> {
-        match &self.inner {
-            Inner::Xlsx { reader, .. } => reader.sheet_names(),
-            Inner::Xls(w) => w.sheet_names(),
-            Inner::Ods(w) => w.sheet_names(),
+        self.sheets.clone()
+    }
+
+    /// Gives the .xlsx package's sheets the names in `names` (same order) and opens it
+    /// again from the rewritten package.
+    fn rename_xlsx_sheets(&mut self, names: &[String], loc: &Location) -> Result<()> {
+        use std::io::{Read as _, Write as _};
+        let Inner::Xlsx { reader, zip, parts } = &mut self.inner else {
+            return Ok(());
+        };
+        let fail = |e: &dyn std::fmt::Display| {
+            Error::workbook(loc.clone(), format!("cannot rename repeated sheet names: {e}"))
+        };
+        let mut xml = String::new();
+        zip.by_name("xl/workbook.xml")
+            .map_err(|e| fail(&e))?
+            .take(64 << 20)
+            .read_to_string(&mut xml)
+            .map_err(|e| fail(&e))?;
+        // The i-th <sheet .../> element's name attribute becomes names[i].
+        let mut out = String::with_capacity(xml.len());
+        let mut rest = xml.as_str();
+        let mut i = 0;
+        while let Some(at) = rest.find("<sheet ").or_else(|| rest.find("<x:sheet ")) {
+            let (before, from) = rest.split_at(at);
+            out.push_str(before);
+            let end = from
+                .find('>')
+                .ok_or_else(|| fail(&"a <sheet> element without its end"))?;
+            let element = &from[..end];
+            let renamed = match (element.find(" name=\""), names.get(i)) {
+                (Some(n), Some(name)) => {
+                    let value_at = n + " name=\"".len();
+                    let value_end = element[value_at..]
+                        .find('"')
+                        .map(|e| value_at + e)
+                        .ok_or_else(|| fail(&"an unquoted name"))?;
+                    format!("{}{}{}", &element[..value_at], xml_escape(name), &element[value_end..])
+                }
+                _ => element.to_string(),
+            };
+            out.push_str(&renamed);
+            rest = &from[end..];
+            i += 1;
         }
+        out.push_str(rest);
+        let mut package = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for k in 0..zip.len() {
+            let entry = zip.by_index_raw(k).map_err(|e| fail(&e))?;
+            if entry.name().is_ok_and(|n| n == "xl/workbook.xml") {
+                continue;
+            }
+            package.raw_copy_file(entry).map_err(|e| fail(&e))?;
+        }
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        package.start_file("xl/workbook.xml", options).map_err(|e| fail(&e))?;
+        package.write_all(out.as_bytes()).map_err(|e| fail(&e))?;
+        let bytes = Bytes(Arc::new(package.finish().map_err(|e| fail(&e))?.into_inner()));
+        **reader = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
+        **zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(&e))?;
+        *parts = super::xlsx_merges::sheet_parts(zip);
+        if reader.sheet_names() != names {
+            return Err(fail(&"the renamed package does not list the sheets as expected"));
+        }
+        Ok(())
     }
 
     /// Merged regions of a sheet; `None` when the format gives none (.ods).
@@ -551,6 +666,32 @@ fn check_part_sizes<R: std::io::Read + std::io::Seek>(
         }
     }
     Ok(())
+}
+
+/// Sheet names made distinct: a name that repeats an earlier one (compared as Excel
+/// does, ignoring case and surrounding spaces) becomes `NAME (sheet N)`, N its position.
+fn distinct_sheet_names(raw: &[String]) -> Vec<String> {
+    let key = |s: &str| s.trim().to_lowercase();
+    let mut seen = std::collections::HashSet::new();
+    raw.iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut shown = name.clone();
+            let mut n = i + 1;
+            while !seen.insert(key(&shown)) {
+                shown = format!("{name} (sheet {n})");
+                n += 1000;
+            }
+            shown
+        })
+        .collect()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// The error for a cell beyond a limit.

@@ -157,13 +157,16 @@ fn a_sheet_that_would_inflate_past_the_limit_is_refused_before_inflating() {
     unchanged(&wh);
 }
 
+/// Two sheets of one name (Excel refuses it; a crafted .xlsx can hold it): both are read,
+/// by position, the second reported and recorded as `计划 (sheet 2)`.
 #[test]
-fn two_sheets_of_one_name_are_refused_not_read_twice() {
+fn two_sheets_of_one_name_are_both_read_by_position() {
     let wh = TestWarehouse::new();
     wh.run(&["init"]);
     let file = wh.file("2020年测评计划预告.xlsx");
-    let rows: &[&[&str]] = &[PLAN_HEADER, &["市教委", "考试院", "系统", "第三级", "二季度"]];
-    xlsx(&file, &[("计划", rows), ("计划B", rows)]);
+    let first: &[&[&str]] = &[PLAN_HEADER, &["市教委", "考试院", "系统一", "第三级", "二季度"]];
+    let second: &[&[&str]] = &[PLAN_HEADER, &["市教委", "考试院", "系统二", "第三级", "二季度"]];
+    xlsx(&file, &[("计划", first), ("计划B", second)]);
     rewrite_zip(&file, |name, data| {
         if name == "xl/workbook.xml" {
             String::from_utf8(data)
@@ -174,9 +177,12 @@ fn two_sheets_of_one_name_are_refused_not_read_twice() {
             data
         }
     });
-    let (_, err) = wh.fail(&["ingest", file.to_str().unwrap()]);
-    assert!(err.contains("sheets 1 and 2 are both named \"计划\""), "{err}");
-    unchanged(&wh);
+    let out = wh.ingest(&[&file]);
+    assert!(out.contains("计划 (sheet 2)"), "{out}");
+    assert_eq!(
+        wh.rows("SELECT source_sheet, system FROM plan_items ORDER BY source_sheet"),
+        vec![vec!["计划", "系统一"], vec!["计划 (sheet 2)", "系统二"]]
+    );
 }
 
 #[test]
