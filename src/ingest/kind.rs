@@ -129,7 +129,7 @@ pub trait SourceKind: Sync {
         false
     }
     /// The columns that identify a row across workbooks: a newer workbook's row replaces
-    /// the stored row with the same key (Delta MERGE). Empty: rows are only appended.
+    /// the stored row with the same key (an upsert). Empty: rows are only appended.
     fn key(&self) -> &'static [&'static str] {
         &[]
     }

@@ -262,7 +262,7 @@ async fn carry_other_departments(
     Ok(n)
 }
 
-/// The file's rows for the commit: data files already written, or a batch to MERGE.
+/// The file's rows for the commit: data files already written, or a staged keyed file to upsert.
 enum Rows {
     Staged(Box<crate::warehouse::Staged>),
     Ready(TableWrite),

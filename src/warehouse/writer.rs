@@ -463,7 +463,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// Keyed rows (results, findings, budgets) staged in a scratch Parquet file under
-/// `_ceping_staging/` while the sheet is read, for one streaming MERGE at the commit.
+/// `_ceping_staging/` while the sheet is read, for the upsert at the commit ([`rewrite_upsert`]).
 pub struct KeyedStage {
     def: &'static TableDef,
     keys: &'static [&'static str],
@@ -475,7 +475,7 @@ pub struct KeyedStage {
 pub(crate) const STAGING_DIR: &str = "_ceping_staging";
 
 impl Writer {
-    /// Starts staging keyed rows of `def` for a MERGE on `keys`.
+    /// Starts staging keyed rows of `def` for an upsert on `keys`.
     pub fn stage_keyed(&self, def: &'static TableDef, keys: &'static [&'static str]) -> Result<KeyedStage> {
         use datafusion::parquet::file::properties::WriterProperties;
         self.begin()?;
