@@ -3,7 +3,6 @@
 //! returned corrected ingests as the plan kind and revises that department's rows only
 //! (the `主管部门：` line above the header says whose sheet it is).
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::Array;
@@ -11,7 +10,7 @@ use datafusion::prelude::SessionContext;
 use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 use crate::error::{Error, Result};
-use crate::sql::exec::{query, strings};
+use crate::sql::exec::strings;
 
 /// The header band, in order; each name is one of the plan kind's header synonyms
 /// (`src/ingest/plan.rs`), so a returned sheet maps back without help.
@@ -50,6 +49,33 @@ pub struct Written {
     pub files: Vec<(PathBuf, String, usize)>,
 }
 
+/// Where the sheets go, and what has been written.
+struct Output<'a> {
+    dir: &'a Path,
+    year: i32,
+    revision: Option<i32>,
+    files: Vec<(PathBuf, String, usize)>,
+    taken: std::collections::HashSet<String>,
+}
+
+impl Output<'_> {
+    /// Writes one department's sheet.
+    fn write(&mut self, department: &str, items: &[Item]) -> Result<()> {
+        fs_err::create_dir_all(self.dir)?;
+        let stem = if department.is_empty() {
+            "未填主管部门".to_string()
+        } else {
+            super::file_stem(department)
+        };
+        let name = super::unique_stem(stem, &mut self.taken);
+        let path = self.dir.join(format!("{name}.xlsx"));
+        write_one(&path, self.year, self.revision.unwrap_or(1), department, items)
+            .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
+        self.files.push((path, department.to_string(), items.len()));
+        Ok(())
+    }
+}
+
 /// Writes one preview sheet per department of `year`'s current plan into `dir`.
 pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Written> {
     let sql = format!(
@@ -59,10 +85,20 @@ pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Writt
          FROM plan_items_current WHERE year = {year} \
          ORDER BY department, unit, system, system_id"
     );
-    let (_, batches) = query(ctx, &sql).await?;
-    let mut revision = None;
-    let mut by_department: BTreeMap<String, Vec<Item>> = BTreeMap::new();
-    for b in &batches {
+    // Streamed in department order: one department's items in memory at a time (a
+    // national plan: 10,000 departments, 500,000 systems).
+    let mut stream = ctx.sql(&sql).await?.execute_stream().await?;
+    let mut out = Output {
+        dir,
+        year,
+        revision: None,
+        files: Vec::new(),
+        taken: std::collections::HashSet::new(),
+    };
+    let mut current: Option<(String, Vec<Item>)> = None;
+    use futures::StreamExt;
+    while let Some(b) = stream.next().await {
+        let b = b?;
         let text: Vec<_> = [0, 1, 2, 3, 5, 7, 8]
             .into_iter()
             .map(|i| strings(b.column(i)))
@@ -75,45 +111,38 @@ pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Writt
         let opt = |a: &datafusion::arrow::array::StringArray, i: usize| (!a.is_null(i)).then(|| a.value(i).to_string());
         let int = |a: &datafusion::arrow::array::Int64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
         for i in 0..b.num_rows() {
-            revision = revision.or(int(&rev, i).map(|r| r as i32));
+            out.revision = out.revision.or(int(&rev, i).map(|r| r as i32));
+            let department = text[0].value(i);
+            if current.as_ref().is_none_or(|(d, _)| d != department) {
+                if let Some((d, items)) = current.take() {
+                    out.write(&d, &items)?;
+                }
+                current = Some((department.to_string(), Vec::new()));
+            }
             let system_id = text[3].value(i);
-            by_department
-                .entry(text[0].value(i).to_string())
-                .or_default()
-                .push(Item {
-                    unit: text[1].value(i).to_string(),
-                    system: text[2].value(i).to_string(),
-                    // A derived key (unit|system) is not a filing number: the cell stays blank
-                    // and the key is derived again when the sheet comes back.
-                    filing_number: (!system_id.contains('|')).then(|| system_id.to_string()),
-                    level: int(&level, i),
-                    reason: opt(&text[4], i),
-                    planned_quarter: int(&quarter, i),
-                    last_assessed: opt(&text[5], i),
-                    trial_ended_on: opt(&text[6], i),
-                });
+            current.as_mut().expect("set above").1.push(Item {
+                unit: text[1].value(i).to_string(),
+                system: text[2].value(i).to_string(),
+                // A derived key (unit|system) is not a filing number: the cell stays blank
+                // and the key is derived again when the sheet comes back.
+                filing_number: (!system_id.contains('|')).then(|| system_id.to_string()),
+                level: int(&level, i),
+                reason: opt(&text[4], i),
+                planned_quarter: int(&quarter, i),
+                last_assessed: opt(&text[5], i),
+                trial_ended_on: opt(&text[6], i),
+            });
         }
     }
-    let Some(revision) = revision else {
+    if let Some((d, items)) = current.take() {
+        out.write(&d, &items)?;
+    }
+    let Some(revision) = out.revision else {
         return Err(Error::Usage(format!(
             "no plan for {year} in the warehouse; ingest its preview workbook first"
         )));
     };
-    fs_err::create_dir_all(dir)?;
-    let mut files = Vec::new();
-    let mut taken = std::collections::HashSet::new();
-    for (department, items) in &by_department {
-        let stem = if department.is_empty() {
-            "未填主管部门".to_string()
-        } else {
-            super::file_stem(department)
-        };
-        let name = super::unique_stem(stem, &mut taken);
-        let path = dir.join(format!("{name}.xlsx"));
-        write_one(&path, year, revision, department, items)
-            .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))?;
-        files.push((path, department.clone(), items.len()));
-    }
+    let files = out.files;
     Ok(Written { revision, files })
 }
 
