@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod consistency;
 mod duckdb;
+mod fuzz_corpus;
 mod hostile;
 mod ingest_plans;
 mod ingest_results;

@@ -1,0 +1,8 @@
+//! The pure parsers under fuzzing, compiled from ceping's own source files.
+
+#[path = "../../src/ingest/normalize.rs"]
+pub mod normalize;
+#[path = "../../src/ingest/xlsx_merges.rs"]
+pub mod xlsx_merges;
+
+pub mod harness;
