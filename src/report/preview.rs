@@ -113,14 +113,8 @@ pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Writt
         for i in 0..b.num_rows() {
             out.revision = out.revision.or(int(&rev, i).map(|r| r as i32));
             let department = text[0].value(i);
-            if current.as_ref().is_none_or(|(d, _)| d != department) {
-                if let Some((d, items)) = current.take() {
-                    out.write(&d, &items)?;
-                }
-                current = Some((department.to_string(), Vec::new()));
-            }
             let system_id = text[3].value(i);
-            current.as_mut().expect("set above").1.push(Item {
+            let item = Item {
                 unit: text[1].value(i).to_string(),
                 system: text[2].value(i).to_string(),
                 // A derived key (unit|system) is not a filing number: the cell stays blank
@@ -131,7 +125,16 @@ pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Writt
                 planned_quarter: int(&quarter, i),
                 last_assessed: opt(&text[5], i),
                 trial_ended_on: opt(&text[6], i),
-            });
+            };
+            match &mut current {
+                Some((d, items)) if d == department => items.push(item),
+                _ => {
+                    if let Some((d, items)) = current.take() {
+                        out.write(&d, &items)?;
+                    }
+                    current = Some((department.to_string(), vec![item]));
+                }
+            }
         }
     }
     if let Some((d, items)) = current.take() {
