@@ -1,10 +1,11 @@
 //! What each fuzz target runs on its bytes; also included by tests/it/fuzz_corpus.rs,
 //! which replays the committed corpus against the `ceping` library on stable. The
-//! including module provides `normalize` and `xlsx_merges` as siblings.
+//! including module provides `normalize`, `xlsx_merges`, `cells`, `field` and `sheet` as
+//! siblings.
 
 use std::io::{Cursor, Write};
 
-use super::{normalize, xlsx_merges};
+use super::{cells, field, normalize, sheet, xlsx_merges};
 
 /// Every normaliser on the bytes as text, and the number parsers on the first 8 bytes as
 /// a float: none may panic, whatever the input.
@@ -53,4 +54,132 @@ pub fn xlsx_merges(data: &[u8]) {
         }
     }
     let _ = xlsx_merges::dimension(&String::from_utf8_lossy(data));
+}
+
+/// The fields the walker fuzz target reads with: a plan-like kind with a required column,
+/// a filled-down department and one filled only without merge information.
+pub static WALKER_FIELDS: &[field::Field] = &[
+    field::Field::new("department", &["主管部门", "部门"]).fill_down(field::FillDown::Always),
+    field::Field::new("unit", &["预算单位", "单位名称"]).fill_down(field::FillDown::WithoutMergeInfo),
+    field::Field::new("system", &["系统名称", "信息系统名称"]).required(),
+    field::Field::new("filing_number", &["备案编号"]),
+    field::Field::new("level", &["安全保护等级", "等级"]),
+    field::Field::new("fee", &["测评费用", "金额"]),
+];
+
+/// The sheet walker on the bytes read as a sheet written in text, one line a row:
+/// cells separated by `|`; a line `#merge r0 c0 r1 c1` adds a merged region (0-based);
+/// `#skip N` leaves N rows empty; a line `#nomerge` reads the sheet as a format without
+/// merge information. A cell is a number when it parses as one, an error value when it
+/// starts with `#` and ends with `!`, a date as `@YYYY-MM-DD`, otherwise text.
+///
+/// Checked besides "no panic": every row after the header band is either handed on as
+/// data or counted as skipped (nothing dropped silently), data rows come in sheet order
+/// with one cell slot per field, and fill bits name only fields the band maps. Returns
+/// the number of data rows.
+pub fn walker(data: &[u8]) -> u64 {
+    let text = String::from_utf8_lossy(data);
+    let mut rows = Vec::new();
+    let mut merges = Vec::new();
+    let mut merge_info = true;
+    let mut index: u32 = 0;
+    for line in text.lines().take(4_000) {
+        let line = line.trim_end_matches('\r');
+        if let Some(rest) = line.strip_prefix("#merge ") {
+            let n: Vec<u32> = rest.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+            if let [r0, c0, r1, c1] = n[..] {
+                if merges.len() < 4_000 {
+                    merges.push(cells::MergedRegion {
+                        start: (r0.min(100_000), c0.min(200)),
+                        end: (r1.min(100_000), c1.min(200)),
+                    });
+                }
+            }
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("#skip ") {
+            index = index.saturating_add(rest.trim().parse::<u32>().unwrap_or(0).min(1_000_000));
+            continue;
+        }
+        if line == "#nomerge" {
+            merge_info = false;
+            continue;
+        }
+        let cells: Vec<(u32, cells::Cell)> = line
+            .split('|')
+            .enumerate()
+            .take(200)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(c, v)| (c as u32, cell(v)))
+            .collect();
+        if !cells.is_empty() {
+            rows.push(cells::Row::new(index, cells));
+        }
+        index = index.saturating_add(1);
+    }
+    let merges = merge_info.then_some(merges);
+    let head = &rows[..rows.len().min(sheet::HEADER_SCAN_ROWS + 2)];
+    let Some((at, band)) = sheet::find_header(WALKER_FIELDS, head, merges.as_deref()) else {
+        return 0;
+    };
+    assert!(band.score() >= 2, "a band names at least two fields");
+    assert_eq!(band.by_field.len(), WALKER_FIELDS.len());
+    let last_header = *band.rows.last().expect("a band has a row");
+    let band_rows = band.rows.len();
+    let mut walker = sheet::Walker::new(WALKER_FIELDS, band, merges);
+    let mut previous = last_header + 1;
+    let mut handed_on = 0u64;
+    let after = &rows[(at + band_rows).min(rows.len())..];
+    for row in after.iter().cloned() {
+        let expected = row.index + 1;
+        if let Some(d) = walker.push(row) {
+            assert_eq!(d.number, expected, "a data row keeps its sheet row number");
+            assert!(d.number > previous, "data rows in sheet order");
+            previous = d.number;
+            assert_eq!(d.cells.len(), WALKER_FIELDS.len());
+            for (fi, c) in d.cells.iter().enumerate() {
+                let mapped = walker.band.by_field[fi].is_some();
+                assert!(mapped || c.is_none(), "an unmapped field has no cell");
+                assert!(mapped || d.filled & (1 << fi) == 0, "an unmapped field is never filled");
+            }
+            let _ = walker.raw(&d.cells, d.filled, &d.rest);
+            handed_on += 1;
+        }
+    }
+    let skipped: u64 = walker.skipped.values().sum();
+    assert_eq!(
+        handed_on + skipped,
+        after.len() as u64,
+        "every row is data or counted as skipped"
+    );
+    for r in head {
+        let _ = sheet::find_year(&r.cells.iter().map(|(_, c)| c.display()).collect::<String>());
+        for (_, c) in &r.cells {
+            let t = c.display();
+            let _ = sheet::find_money_unit(&t);
+            let _ = sheet::find_department_line(&t);
+            let _ = sheet::department_from_sheet_name(&t);
+        }
+    }
+    handed_on
+}
+
+fn cell(v: &str) -> cells::Cell {
+    if let Ok(n) = v.trim().parse::<f64>() {
+        return cells::Cell::Number(n);
+    }
+    if v.starts_with('#') && v.ends_with('!') {
+        return cells::Cell::Error(v.to_string());
+    }
+    if let Some(d) = v
+        .strip_prefix('@')
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    {
+        return cells::Cell::Date(d);
+    }
+    match v {
+        "TRUE" => cells::Cell::Bool(true),
+        "FALSE" => cells::Cell::Bool(false),
+        _ => cells::Cell::Text(v.to_string()),
+    }
 }

@@ -1,53 +1,9 @@
 //! What a source kind is: its target table, its columns with header synonyms (the one
 //! place a new header spelling is added), and its row mapper.
 
+pub use super::field::{Field, FillDown};
 use super::row::{FieldRow, RowError, Value};
 use crate::warehouse::schema::TableDef;
-
-/// A source column: the field it feeds and every header that names it.
-#[derive(Debug, Clone, Copy)]
-pub struct Field {
-    pub name: &'static str,
-    /// Header spellings, matched after normalisation (full-width folded, spaces and a
-    /// trailing unit in parentheses removed); the first one is the canonical label.
-    pub synonyms: &'static [&'static str],
-    /// The row is rejected when this field's cell is blank.
-    pub required: bool,
-    /// A blank cell takes the value above (merged department cells in sheets that lost
-    /// their merge information).
-    pub fill_down: FillDown,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FillDown {
-    Never,
-    /// Always, like 主管部门 written once per group.
-    Always,
-    /// Only when the format keeps no merged regions (.ods).
-    WithoutMergeInfo,
-}
-
-impl Field {
-    pub const fn new(name: &'static str, synonyms: &'static [&'static str]) -> Self {
-        Field {
-            name,
-            synonyms,
-            required: false,
-            fill_down: FillDown::Never,
-        }
-    }
-    pub const fn required(mut self) -> Self {
-        self.required = true;
-        self
-    }
-    pub const fn fill_down(mut self, f: FillDown) -> Self {
-        self.fill_down = f;
-        self
-    }
-    pub fn label(&self) -> &'static str {
-        self.synonyms[0]
-    }
-}
 
 /// What a mapper may look up besides the row: the warehouse's state and the file's year.
 #[derive(Debug, Default, Clone)]

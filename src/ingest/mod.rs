@@ -4,6 +4,8 @@
 
 pub mod assessments;
 pub mod budgets;
+pub mod cells;
+pub mod field;
 pub mod findings;
 pub mod kind;
 pub mod limits;
@@ -182,7 +184,7 @@ pub fn detect_kind(
             // A kind counts only where a sheet has all its required columns.
             let found: Vec<(usize, HeaderBand)> = samples
                 .iter()
-                .filter_map(|(_, rows)| find_header(*k, rows, None).filter(|(_, b)| has_all_required(*k, b)))
+                .filter_map(|(_, rows)| find_header(k.fields(), rows, None).filter(|(_, b)| has_all_required(*k, b)))
                 .collect();
             let header = found.iter().map(|(_, b)| b.score()).max().unwrap_or(0);
             let titles: String = samples
@@ -254,7 +256,10 @@ pub fn prepare(wb: &mut Workbook, opts: &Options) -> Result<Prepared> {
     let mut doubt: Option<String> = None;
     let mut title_year = None;
     for (_, rows) in &samples {
-        match find_year(&title_text(rows, find_header(kind, rows, None).map(|(i, _)| i))) {
+        match find_year(&title_text(
+            rows,
+            find_header(kind.fields(), rows, None).map(|(i, _)| i),
+        )) {
             Ok(Some(y)) if title_year.is_some_and(|t| t != y) => {
                 doubt = Some(format!(
                     "its sheets' titles name different years ({} and {y})",
@@ -288,7 +293,7 @@ pub fn prepare(wb: &mut Workbook, opts: &Options) -> Result<Prepared> {
     let year_field = kind.fields().iter().position(|f| f.name == "year");
     let bands: Vec<HeaderBand> = samples
         .iter()
-        .filter_map(|(_, rows)| find_header(kind, rows, None).map(|(_, b)| b))
+        .filter_map(|(_, rows)| find_header(kind.fields(), rows, None).map(|(_, b)| b))
         .collect();
     let rows_carry_year =
         !bands.is_empty() && year_field.is_some_and(|i| bands.iter().all(|b| b.by_field[i].is_some()));
@@ -612,7 +617,7 @@ impl SheetState {
         let Phase::Head(head) = std::mem::replace(&mut self.phase, Phase::Ignored(0)) else {
             return;
         };
-        let Some((at, band)) = find_header(sink.kind, &head, self.merges.as_deref()) else {
+        let Some((at, band)) = find_header(sink.kind.fields(), &head, self.merges.as_deref()) else {
             self.report.ignored = Some(if head.is_empty() {
                 "empty sheet".to_string()
             } else {

@@ -10,6 +10,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::DataType;
 
+pub use super::field::MappedColumn;
 use super::kind::Field;
 use super::normalize::{self, DateValue};
 use super::workbook::Cell;
@@ -89,17 +90,6 @@ impl RowError {
             reason: reason.into(),
         }
     }
-}
-
-/// A column of the sheet mapped to a field.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MappedColumn {
-    pub col: u32,
-    pub field: usize,
-    /// The header as the sheet shows it (`风险数量/高` for a two-row band).
-    pub header: String,
-    /// The unit the header states, e.g. `万元`.
-    pub unit: Option<String>,
 }
 
 /// A data row by field: the cells after merged-cell and fill-down filling.

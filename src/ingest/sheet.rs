@@ -4,10 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::kind::{Field, FillDown, SourceKind};
+use super::cells::{column_letter, Cell, MergedRegion, Row};
+use super::field::{Field, FillDown, MappedColumn};
 use super::normalize::{header_key, text};
-use super::row::MappedColumn;
-use super::workbook::{column_letter, Cell, MergedRegion, Row};
 
 /// How many rows from the top may hold titles before the header.
 pub const HEADER_SCAN_ROWS: usize = 20;
@@ -62,28 +61,22 @@ impl HeaderBand {
     }
 }
 
-/// A field's synonyms as header keys, normalised once per process (every kind's fields
-/// are `static`, so their address identifies them; anything else is normalised on the spot).
-fn synonym_keys(field: &Field) -> std::borrow::Cow<'static, [String]> {
+/// A field's synonyms as header keys, normalised once per process: synonyms are
+/// `'static` slices, so their address identifies them (a program has finitely many).
+fn synonym_keys(field: &Field) -> &'static [String] {
     use std::collections::HashMap;
-    use std::sync::OnceLock;
-    static CACHE: OnceLock<HashMap<usize, Vec<String>>> = OnceLock::new();
-    let cache = CACHE.get_or_init(|| {
-        super::kind::kinds()
-            .iter()
-            .flat_map(|k| k.fields())
-            .map(|f| {
-                (
-                    f.synonyms.as_ptr() as usize,
-                    f.synonyms.iter().map(|s| header_key(s).0).collect(),
-                )
-            })
-            .collect()
-    });
-    match cache.get(&(field.synonyms.as_ptr() as usize)) {
-        Some(keys) => std::borrow::Cow::Borrowed(keys.as_slice()),
-        None => std::borrow::Cow::Owned(field.synonyms.iter().map(|s| header_key(s).0).collect()),
-    }
+    use std::sync::{Mutex, OnceLock};
+    type Keys = HashMap<(usize, usize), &'static [String]>;
+    static CACHE: OnceLock<Mutex<Keys>> = OnceLock::new();
+    let key = (field.synonyms.as_ptr() as usize, field.synonyms.len());
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    cache.entry(key).or_insert_with(|| {
+        let keys: Vec<String> = field.synonyms.iter().map(|s| header_key(s).0).collect();
+        Box::leak(keys.into_boxed_slice())
+    })
 }
 
 /// The field a header names: an exact synonym, else the longest synonym it starts with.
@@ -301,11 +294,10 @@ pub fn sub_header_row(fields: &[Field], top: &Row, bottom: &Row, merges: Option<
 /// Finds the best header band among the first rows: the row (or pair of rows) that names
 /// the most fields, at least two and at least one required field.
 pub fn find_header(
-    kind: &dyn SourceKind,
+    fields: &'static [Field],
     rows: &[Row],
     merges: Option<&[MergedRegion]>,
 ) -> Option<(usize, HeaderBand)> {
-    let fields = kind.fields();
     let mut best: Option<(usize, HeaderBand)> = None;
     for (i, top) in rows.iter().enumerate().take(HEADER_SCAN_ROWS) {
         if data_like(top) {
@@ -810,7 +802,7 @@ mod tests {
                     r.cells.extend(cells.iter().take(chosen.len()).enumerate().map(|(c, v)| (c as u32 + 1, Cell::Text(v.clone()))));
                     rows.push(r);
                 }
-                let (found, band) = find_header(kind, &rows, None).expect("a header");
+                let (found, band) = find_header(kind.fields(), &rows, None).expect("a header");
                 prop_assert_eq!(found, at as usize);
                 prop_assert_eq!(&band.rows, &vec![at]);
                 let mut walker = Walker::new(fields, band, None);

@@ -6,71 +6,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use calamine::{Data, DataRef, Dimensions, Ods, Reader, Xls, Xlsx};
-use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use super::normalize::{excel_serial, number_text};
+use super::cells::is_blank;
+pub use super::cells::{column_letter, Cell, MergedRegion, Row};
+use super::normalize::excel_serial;
 use crate::error::{Error, Location, Result};
-
-/// One cell's value, owned and independent of the file format.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Empty,
-    Text(String),
-    Number(f64),
-    Date(NaiveDate),
-    Bool(bool),
-    Error(String),
-}
-
-impl Cell {
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Cell::Empty => true,
-            Cell::Text(s) => is_blank(s),
-            _ => false,
-        }
-    }
-
-    /// The cell as a person reads it (for rejects and messages).
-    pub fn display(&self) -> String {
-        match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
-            Cell::Number(v) => number_text(*v),
-            Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Cell::Bool(b) => b.to_string(),
-            Cell::Error(e) => e.clone(),
-        }
-    }
-}
-
-/// A sheet row: its 0-based index and its non-empty cells by 0-based column, in order
-/// (`Workbook::for_each_row` never hands on an empty cell).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Row {
-    pub index: u32,
-    pub cells: Vec<(u32, Cell)>,
-}
-
-impl Row {
-    /// A row from cells in any order: kept sorted by column, so a look-up is a binary
-    /// search (a sheet 16,384 columns wide costs width × log width, not width²).
-    pub fn new(index: u32, mut cells: Vec<(u32, Cell)>) -> Row {
-        if !cells.is_sorted_by_key(|(c, _)| *c) {
-            cells.sort_by_key(|(c, _)| *c);
-        }
-        Row { index, cells }
-    }
-
-    /// The cell in column `col` (rows are built sorted by column, see [`Row::new`]).
-    pub fn get(&self, col: u32) -> Option<&Cell> {
-        self.cells
-            .binary_search_by_key(&col, |(c, _)| *c)
-            .ok()
-            .map(|i| &self.cells[i].1)
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -111,6 +52,11 @@ pub struct Workbook {
     /// earlier sheet's name (Excel refuses that, a crafted file can hold it) is
     /// `NAME (sheet N)`, read by its position.
     sheets: Vec<String>,
+    /// The names the cell reader knows the sheets by, in the same order (ceping's names
+    /// except for repeats in an .xls file).
+    reader_names: Vec<String>,
+    /// The file's bytes as the reader holds them.
+    bytes: Bytes,
 }
 
 const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
@@ -174,6 +120,7 @@ impl Workbook {
             )
         };
         let bytes = Bytes(Arc::new(bytes));
+        let file = bytes.clone();
         let (inner, is_1904) = match format {
             Format::Xlsx => {
                 // The zip's directory first: a part that would inflate past a limit stops
@@ -220,7 +167,9 @@ impl Workbook {
             format,
             is_1904,
             inner,
+            reader_names: sheets.clone(),
             sheets,
+            bytes: file,
         };
         if wb.sheets != raw {
             for (i, (shown, was)) in wb.sheets.iter().zip(&raw).enumerate() {
@@ -232,36 +181,14 @@ impl Workbook {
                     );
                 }
             }
-            // The .xlsx cell reader finds sheets by name: the package's sheets are renamed.
-            // calamine's .xls and .ods readers keep one sheet per name: the later one is
-            // lost before ceping sees it, so those are refused.
-            if matches!(wb.inner, Inner::Xlsx { .. }) {
-                let names = wb.sheets.clone();
-                wb.rename_xlsx_sheets(&names, &loc)?;
-            } else {
-                let i = wb.sheets.iter().zip(&raw).position(|(a, b)| a != b).unwrap_or(0);
-                let j = raw
-                    .iter()
-                    .position(|n| n.trim().to_lowercase() == raw[i].trim().to_lowercase())
-                    .unwrap_or(0);
-                return Err(Error::workbook(
-                    Location {
-                        sheet: Some(raw[i].clone()),
-                        ..loc
-                    },
-                    format!(
-                        "sheets {} and {} are both named {:?}; the {} reader finds sheets by name, so the \
-                         second cannot be read: rename one in a copy and ingest that",
-                        j + 1,
-                        i + 1,
-                        raw[i],
-                        if matches!(wb.format, Format::Xls) {
-                            ".xls"
-                        } else {
-                            ".ods"
-                        }
-                    ),
-                ));
+            // The readers find sheets by name: the .xlsx and .ods packages' sheets are
+            // renamed; an .xls file's repeated names are altered in place (the same
+            // length, so nothing in the stream moves) and mapped back by position.
+            let names = wb.sheets.clone();
+            match wb.format {
+                Format::Xlsx => wb.rename_xlsx_sheets(&names, &loc)?,
+                Format::Ods => wb.rename_ods_sheets(&raw, &names, &loc)?,
+                Format::Xls => wb.alter_xls_sheet_names(&raw, &loc)?,
             }
         }
         Ok(wb)
@@ -270,6 +197,166 @@ impl Workbook {
     /// The sheets in workbook order (a repeated name is `NAME (sheet N)`).
     pub fn sheet_names(&self) -> Vec<String> {
         self.sheets.clone()
+    }
+
+    /// The name the cell reader knows a sheet by (differs from ceping's only for a
+    /// repeated name in an .xls file).
+    fn reader_name<'a>(&'a self, sheet: &'a str) -> &'a str {
+        self.sheets
+            .iter()
+            .position(|s| s == sheet)
+            .and_then(|i| self.reader_names.get(i))
+            .map_or(sheet, String::as_str)
+    }
+
+    /// The error for repeated sheet names the reader cannot tell apart.
+    fn repeated_names_error(&self, raw: &[String], loc: &Location, why: &str) -> Error {
+        let i = self.sheets.iter().zip(raw).position(|(a, b)| a != b).unwrap_or(0);
+        let j = raw
+            .iter()
+            .position(|n| n.trim().to_lowercase() == raw[i].trim().to_lowercase())
+            .unwrap_or(0);
+        Error::workbook(
+            Location {
+                sheet: Some(raw[i].clone()),
+                ..loc.clone()
+            },
+            format!(
+                "sheets {} and {} are both named {:?} and {why}: rename one in a copy and ingest that",
+                j + 1,
+                i + 1,
+                raw[i],
+            ),
+        )
+    }
+
+    /// Gives an .ods package's sheets the names in `names`: each `<table:table>` element
+    /// named as the next sheet in `raw` takes the next name (nested tables are left).
+    fn rename_ods_sheets(&mut self, raw: &[String], names: &[String], loc: &Location) -> Result<()> {
+        use std::io::{Read as _, Write as _};
+        let Inner::Ods(_) = &self.inner else {
+            return Ok(());
+        };
+        let fail = |e: &dyn std::fmt::Display| {
+            Error::workbook(loc.clone(), format!("cannot rename repeated sheet names: {e}"))
+        };
+        let mut zip = zip::ZipArchive::new(Cursor::new(self.bytes.clone())).map_err(|e| fail(&e))?;
+        let limit = super::limits::get().sheet_bytes;
+        let mut xml = Vec::new();
+        zip.by_name("content.xml")
+            .map_err(|e| fail(&e))?
+            .take(limit + 1)
+            .read_to_end(&mut xml)
+            .map_err(|e| fail(&e))?;
+        if xml.len() as u64 > limit {
+            return Err(fail(&format!(
+                "content.xml inflates past the limit sheet_bytes = {limit}"
+            )));
+        }
+        let mut out = Vec::with_capacity(xml.len() + 64 * names.len());
+        let mut rest = xml.as_slice();
+        let mut next = 0;
+        while let Some(at) = memchr::memmem::find(rest, b"<table:table") {
+            let (before, from) = rest.split_at(at);
+            out.extend_from_slice(before);
+            let tag_end = from.iter().position(|b| *b == b'>').unwrap_or(from.len());
+            let tag = &from[..tag_end];
+            let is_table = matches!(tag.get(b"<table:table".len()), Some(b' ' | b'\t' | b'\n' | b'\r'));
+            let name_at = memchr::memmem::find(tag, b" table:name=\"").map(|n| n + b" table:name=\"".len());
+            let value = name_at.and_then(|v| Some((v, v + tag[v..].iter().position(|b| *b == b'"')?)));
+            match (is_table, value, raw.get(next)) {
+                (true, Some((v0, v1)), Some(want)) if xml_unescape(&String::from_utf8_lossy(&tag[v0..v1])) == *want => {
+                    out.extend_from_slice(&tag[..v0]);
+                    out.extend_from_slice(xml_escape(&names[next]).as_bytes());
+                    out.extend_from_slice(&tag[v1..]);
+                    next += 1;
+                }
+                _ => out.extend_from_slice(tag),
+            }
+            rest = &from[tag_end..];
+        }
+        out.extend_from_slice(rest);
+        if next != raw.len() {
+            return Err(self.repeated_names_error(raw, loc, "the sheets' elements were not all found"));
+        }
+        let mut package = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for k in 0..zip.len() {
+            let entry = zip.by_index_raw(k).map_err(|e| fail(&e))?;
+            if entry.name().is_ok_and(|n| n == "content.xml") {
+                continue;
+            }
+            package.raw_copy_file(entry).map_err(|e| fail(&e))?;
+        }
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        package.start_file("content.xml", options).map_err(|e| fail(&e))?;
+        package.write_all(&out).map_err(|e| fail(&e))?;
+        drop(xml);
+        let bytes = Bytes(Arc::new(package.finish().map_err(|e| fail(&e))?.into_inner()));
+        let reader = Ods::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
+        if reader.sheet_names() != names {
+            return Err(fail(&"the renamed package does not list the sheets as expected"));
+        }
+        self.inner = Inner::Ods(Box::new(reader));
+        self.bytes = bytes;
+        Ok(())
+    }
+
+    /// Makes an .xls file's repeated sheet names distinct for the reader: the last
+    /// character of each repeat's BoundSheet8 record is changed in a copy of the file
+    /// (same length, so no offset moves) and the reader's names are mapped back to
+    /// ceping's by position. BIFF8 only, and only a record stored in one piece.
+    fn alter_xls_sheet_names(&mut self, raw: &[String], loc: &Location) -> Result<()> {
+        let mut bytes = self.bytes.0.as_ref().clone();
+        let mut names: Vec<String> = raw.to_vec();
+        let mut done = std::collections::HashSet::new();
+        for (i, name) in raw.iter().enumerate() {
+            // calamine keeps sheets by exact name: only exact repeats need altering.
+            let positions: Vec<usize> = (0..raw.len()).filter(|k| raw[*k] == *name).collect();
+            if positions.len() < 2 || !done.insert(name.clone()) {
+                continue;
+            }
+            let records = find_bound_sheets(&bytes, name);
+            if records.len() != positions.len() {
+                return Err(self.repeated_names_error(raw, loc, "the .xls records naming them were not all found"));
+            }
+            let mut chars: Vec<char> = name.chars().collect();
+            let Some(last) = chars.pop().filter(|c| c.len_utf16() == 1) else {
+                return Err(self.repeated_names_error(raw, loc, "its last character cannot be altered"));
+            };
+            let stem: String = chars.into_iter().collect();
+            for (&(at, wide), &k) in records.iter().zip(&positions).skip(1) {
+                let Some(c) = (b'0'..=b'9')
+                    .chain(b'A'..=b'Z')
+                    .map(char::from)
+                    .filter(|c| *c != last)
+                    .find(|c| !names.contains(&format!("{stem}{c}")))
+                else {
+                    return Err(self.repeated_names_error(raw, loc, "no distinct name of the same length is free"));
+                };
+                let units = name.encode_utf16().count();
+                let pos = if wide { at + 2 * (units - 1) } else { at + units - 1 };
+                bytes[pos] = c as u8;
+                if wide {
+                    bytes[pos + 1] = 0;
+                }
+                names[k] = format!("{stem}{c}");
+                tracing::debug!(sheet = i + 1, "the .xls reader knows a repeat as {stem}{c}");
+            }
+        }
+        let bytes = Bytes(Arc::new(bytes));
+        let reader = Xls::new(Cursor::new(bytes.clone()))
+            .map_err(|e| Error::workbook(loc.clone(), format!("cannot read the renamed sheets: {e}")))?;
+        // Records are matched to sheets in file order; the reader's names are taken by
+        // position, whichever repeat a record turned out to be.
+        let read = reader.sheet_names();
+        let distinct = read.iter().collect::<std::collections::HashSet<_>>().len() == read.len();
+        if read.len() != raw.len() || !distinct {
+            return Err(self.repeated_names_error(raw, loc, "the altered names were not read back"));
+        }
+        self.inner = Inner::Xls(Box::new(reader));
+        self.bytes = bytes;
+        self.reader_names = read;
+        Ok(())
     }
 
     /// Gives the .xlsx package's sheets the names in `names` (same order) and opens it
@@ -356,6 +443,7 @@ impl Workbook {
 
     fn merges_unchecked(&mut self, sheet: &str) -> Result<Option<Vec<Dimensions>>> {
         let loc = self.location(sheet);
+        let reader_name = self.reader_name(sheet).to_string();
         match &mut self.inner {
             Inner::Xlsx { reader, zip, parts } => {
                 let part = parts
@@ -371,7 +459,7 @@ impl Workbook {
                 }
             }
             Inner::Xls(w) => w
-                .merge_cells_by_sheet_name(sheet)
+                .merge_cells_by_sheet_name(&reader_name)
                 .map(Some)
                 .map_err(|e| Error::workbook(loc, e.to_string())),
             Inner::Ods(_) => Ok(None),
@@ -548,6 +636,7 @@ impl Workbook {
         let loc = self.location(sheet);
         let limits = super::limits::get();
         let is_1904 = self.is_1904;
+        let reader_name = self.reader_name(sheet).to_string();
         match &mut self.inner {
             Inner::Xlsx { .. } => {
                 // calamine refuses an error value it does not know (`#SPILL!`, `#CALC!` …):
@@ -581,8 +670,8 @@ impl Workbook {
             // .xls and .ods have no streaming reader: the sheet comes as one range.
             Inner::Xls(_) | Inner::Ods(_) => {
                 let range = match &mut self.inner {
-                    Inner::Xls(w) => w.worksheet_range(sheet).map_err(|e| e.to_string()),
-                    Inner::Ods(w) => w.worksheet_range(sheet).map_err(|e| e.to_string()),
+                    Inner::Xls(w) => w.worksheet_range(&reader_name).map_err(|e| e.to_string()),
+                    Inner::Ods(w) => w.worksheet_range(&reader_name).map_err(|e| e.to_string()),
                     Inner::Xlsx { .. } => unreachable!("matched above"),
                 }
                 .map_err(|e| Error::workbook(loc.clone(), e))?;
@@ -687,6 +776,47 @@ fn distinct_sheet_names(raw: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// Where each BIFF8 BoundSheet8 record (MS-XLS 2.4.28) naming `name` keeps the name's
+/// characters, in file order, and whether they are two bytes each. A record is found
+/// only when stored in one piece (a record across two sectors is not found, and the
+/// caller refuses the file).
+fn find_bound_sheets(bytes: &[u8], name: &str) -> Vec<(usize, bool)> {
+    let units: Vec<u16> = name.encode_utf16().collect();
+    let Ok(cch) = u8::try_from(units.len()) else {
+        return Vec::new();
+    };
+    let narrow: Option<Vec<u8>> = units.iter().map(|u| u8::try_from(*u).ok()).collect();
+    let wide: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
+    let mut found = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, &[0x85, 0x00]) {
+        let Some(head) = bytes.get(at..at + 12) else { break };
+        let len = usize::from(u16::from_le_bytes([head[2], head[3]]));
+        if head[8] & 0x3F > 2 || !matches!(head[9], 0 | 1 | 2 | 6) || head[10] != cch {
+            continue;
+        }
+        let (text, is_wide) = match head[11] {
+            0 => match &narrow {
+                Some(n) => (n.as_slice(), false),
+                None => continue,
+            },
+            1 => (wide.as_slice(), true),
+            _ => continue,
+        };
+        if len == 8 + text.len() && bytes.get(at + 12..at + 12 + text.len()) == Some(text) {
+            found.push((at + 12, is_wide));
+        }
+    }
+    found
+}
+
+fn xml_unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -788,14 +918,6 @@ impl CellView<'_> {
             CellView::Text(t) => Cell::Text((*t).to_string()),
             CellView::Other(c) => c.clone(),
         }
-    }
-}
-
-fn is_blank(s: &str) -> bool {
-    match s.as_bytes().first() {
-        None => true,
-        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
-        _ => s.chars().all(char::is_whitespace),
     }
 }
 
@@ -925,21 +1047,6 @@ fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
-
-/// `A`, `B`, … `Z`, `AA`: the column letters Excel shows.
-pub fn column_letter(col: u32) -> String {
-    let mut n = col + 1;
-    let mut s = Vec::new();
-    while n > 0 {
-        let r = (n - 1) % 26;
-        s.push(b'A' + r as u8);
-        n = (n - 1) / 26;
-    }
-    s.reverse();
-    String::from_utf8(s).expect("ASCII letters")
-}
-
-pub use calamine::Dimensions as MergedRegion;
 
 #[cfg(test)]
 mod tests {

@@ -371,12 +371,22 @@ fn ods_with_error_cells(wh: &TestWarehouse, name: &str, value: &str) -> PathBuf 
         }
         body.push_str("</table:table-row>");
     }
+    let path = wh.file(name);
+    ods_file(&path, &[("计划", &body)]);
+    path
+}
+
+/// Writes an .ods package holding one table per `(name, rows' XML)`.
+fn ods_file(path: &Path, tables: &[(&str, &str)]) {
+    let tables: String = tables
+        .iter()
+        .map(|(name, body)| format!(r#"<table:table table:name="{name}">{body}</table:table>"#))
+        .collect();
     let content = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version="1.3"><office:body><office:spreadsheet><table:table table:name="计划">{body}</table:table></office:spreadsheet></office:body></office:document-content>"#
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:calcext="urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0" office:version="1.3"><office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"#
     );
     let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
-    let path = wh.file(name);
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     zip.start_file("mimetype", stored).unwrap();
@@ -387,7 +397,86 @@ fn ods_with_error_cells(wh: &TestWarehouse, name: &str, value: &str) -> PathBuf 
     zip.start_file("content.xml", deflated).unwrap();
     zip.write_all(content.as_bytes()).unwrap();
     zip.finish().unwrap();
-    path
+}
+
+/// An .ods table's rows of text cells.
+fn ods_rows(rows: &[&[&str]]) -> String {
+    rows.iter()
+        .map(|row| {
+            let cells: String = row
+                .iter()
+                .map(|v| {
+                    format!(r#"<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>"#)
+                })
+                .collect();
+            format!("<table:table-row>{cells}</table:table-row>")
+        })
+        .collect()
+}
+
+/// Two or three sheets of one name in an .ods file (LibreOffice refuses it; a generator
+/// can write it): every sheet is read by position, as in .xlsx.
+#[test]
+fn ods_sheets_of_one_name_are_all_read_by_position() {
+    let wh = TestWarehouse::new();
+    let file = wh.file("2020年测评计划预告.ods");
+    let one = ods_rows(&[PLAN_HEADER, &["市教委", "考试院", "系统一", "第三级", "二季度"]]);
+    let two = ods_rows(&[PLAN_HEADER, &["市教委", "考试院", "系统二", "第三级", "二季度"]]);
+    let three = ods_rows(&[PLAN_HEADER, &["市教委", "考试院", "系统三", "第三级", "二季度"]]);
+    ods_file(&file, &[("计划", &one), ("计划", &two), ("Q&amp;A", &three)]);
+    let out = wh.ingest(&[&file]);
+    assert!(out.contains("计划 (sheet 2)"), "{out}");
+    assert!(out.contains("3 loaded"), "{out}");
+    assert_eq!(
+        wh.rows("SELECT source_sheet, system FROM plan_items ORDER BY system"),
+        // (一 三 二 in code point order)
+        vec![
+            vec!["计划", "系统一"],
+            vec!["Q&A", "系统三"],
+            vec!["计划 (sheet 2)", "系统二"]
+        ]
+    );
+}
+
+/// The same in .xls (BIFF8, written by xlwt and renamed after it checked): a repeated
+/// name stored as UTF-16 (计划) and one stored as 8-bit (Sheet1), three times.
+#[test]
+fn xls_sheets_of_one_name_are_all_read_by_position() {
+    let Some(python) = crate::common::python(&["xlwt"]) else {
+        return;
+    };
+    let wh = TestWarehouse::new();
+    let file = wh.file("2020年测评计划预告.xls");
+    let script = r##"
+import sys, xlwt
+wb = xlwt.Workbook(encoding="utf-8")
+header = ["主管部门", "预算单位", "系统名称", "安全保护等级", "计划测评时间"]
+for i, (name, real) in enumerate([("计划", "计划"), ("计划x", "计划"), ("Sheet1", "Sheet1"), ("Sheet1x", "Sheet1"), ("Sheet1y", "Sheet1")]):
+    ws = wb.add_sheet(name)
+    ws.name = real
+    for c, h in enumerate(header):
+        ws.write(0, c, h)
+    for c, v in enumerate(["市教委", "考试院", "系统%d" % (i + 1), "第三级", "二季度"]):
+        ws.write(1, c, v)
+wb.save(sys.argv[1])
+"##;
+    let out = std::process::Command::new(python)
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", s(&out.stderr));
+    let out = wh.ingest(&[&file]);
+    assert!(out.contains("5 loaded"), "{out}");
+    assert_eq!(
+        wh.rows("SELECT source_sheet, system FROM plan_items ORDER BY system"),
+        vec![
+            vec!["计划", "系统1"],
+            vec!["计划 (sheet 2)", "系统2"],
+            vec!["Sheet1", "系统3"],
+            vec!["Sheet1 (sheet 4)", "系统4"],
+            vec!["Sheet1 (sheet 5)", "系统5"]
+        ]
+    );
 }
 
 /// In .ods files the error values LibreOffice shows (its own `Err:502` and the ones it
