@@ -14,9 +14,10 @@ use crate::warehouse::AsOf;
 #[derive(Debug, Parser)]
 #[command(name = "ceping", version, propagate_version = true)]
 pub struct Cli {
-    /// The warehouse directory (created on first use).
+    /// The warehouse: a directory, or s3://BUCKET/PREFIX on S3-compatible object storage
+    /// (credentials and endpoint from the AWS_* variables). Created on first use.
     #[arg(long, global = true, env = "CEPING_WAREHOUSE", default_value = "warehouse")]
-    pub warehouse: PathBuf,
+    pub warehouse: String,
 
     /// Raise or lower a limit on what one workbook may use, e.g. `--limit cell_chars=40000`
     /// (limits: sheet_bytes, shared_strings_bytes, cell_chars, columns, rows,

@@ -55,6 +55,10 @@ pub enum Error {
     /// Another writer holds the warehouse.
     #[error("{0}")]
     Busy(String),
+    /// Another writer committed first (object storage has no lock: conditional puts
+    /// decide); nothing of this write is recorded, and running it again is safe.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl Error {

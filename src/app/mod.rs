@@ -29,8 +29,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn configure_limits(cli: &Cli) -> anyhow::Result<()> {
     use crate::ingest::limits::{self, Limits};
     let mut l = Limits::default();
-    let settings = cli.warehouse.join("ceping.toml");
-    if let Ok(text) = fs_err::read_to_string(&settings) {
+    // (A warehouse on object storage takes its limits from the environment and flags.)
+    let settings = std::path::Path::new(&cli.warehouse).join("ceping.toml");
+    let local = !cli.warehouse.starts_with("s3://");
+    if let Some(text) = local.then(|| fs_err::read_to_string(&settings).ok()).flatten() {
         let table: toml::Table = toml::from_str(&text).with_context(|| format!("reading {}", settings.display()))?;
         if let Some(toml::Value::Table(section)) = table.get("limits") {
             for (name, value) in section {
@@ -63,15 +65,10 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     if let Command::Inspect { file, kind, rejects } = &cli.command {
         return ingest::inspect(file, kind.as_deref(), *rejects, out);
     }
-    let wh = Warehouse::open_or_create(&cli.warehouse).await?;
+    let wh = Warehouse::open_or_create(&crate::warehouse::Root::parse(&cli.warehouse)?).await?;
     match cli.command {
         Command::Init => {
-            writeln!(
-                out,
-                "warehouse `{}` ready (version {})",
-                wh.root().display(),
-                wh.version().await?
-            )?;
+            writeln!(out, "warehouse `{}` ready (version {})", wh.root(), wh.version().await?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tables { format } => {

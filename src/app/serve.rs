@@ -31,7 +31,7 @@ pub async fn run(wh: &Warehouse, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let addr = server.local_addr()?;
     eprintln!(
         "ceping serve: listening on {addr} (database ceping, warehouse {}); {}",
-        wh.root().display(),
+        wh.root(),
         server.describe()
     );
     server.run(shutdown_signal()).await?;

@@ -37,11 +37,26 @@ pub async fn ingest(wh: &Warehouse, req: &IngestRequest, progress: &dyn Progress
     let mut out = Vec::new();
     for path in &req.files {
         progress.file(path);
-        let outcome = async {
-            let mut writer = wh.writer(req.wait).await?;
-            ingest_file(&mut writer, path, &req.options, &|n| progress.rows(n)).await
-        }
-        .await;
+        let mut attempt = 0;
+        let outcome = loop {
+            let outcome = async {
+                let mut writer = wh.writer(req.wait).await?;
+                ingest_file(&mut writer, path, &req.options, &|n| progress.rows(n)).await
+            }
+            .await;
+            // On object storage a writer that lost a commit race to another recorded
+            // nothing: it reads the new version and runs again (the idempotency check then
+            // sees a file the other writer loaded).
+            match outcome {
+                Err(Error::Conflict(why)) if attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    let pause = backoff(attempt);
+                    tracing::warn!(attempt, "{why}; trying again in {} ms", pause.as_millis());
+                    tokio::time::sleep(pause).await;
+                }
+                other => break other,
+            }
+        };
         progress.done();
         out.push(FileResult {
             path: path.clone(),
@@ -49,6 +64,19 @@ pub async fn ingest(wh: &Warehouse, req: &IngestRequest, progress: &dyn Progress
         });
     }
     Ok(out)
+}
+
+/// How often an ingest that lost a commit race is run again before it fails.
+const CONFLICT_RETRIES: u32 = 10;
+
+/// A growing pause with jitter (two writers that collided must not collide again).
+fn backoff(attempt: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u32(attempt);
+    let base = 100u64 << attempt.min(5);
+    Duration::from_millis(base + h.finish() % (base * 2))
 }
 
 /// How a file would be read, without a warehouse.

@@ -39,6 +39,26 @@ impl Report {
 }
 
 impl Warehouse {
+    /// The newest checkpoint of a table's Delta log, if any.
+    pub async fn last_checkpoint(&self, name: &str) -> Option<i64> {
+        use futures::StreamExt;
+        let table = deltalake::DeltaTableBuilder::from_url(self.table_url(name).ok()?)
+            .ok()?
+            .build()
+            .ok()?;
+        let store = table.object_store();
+        let log = deltalake::Path::from("_delta_log");
+        let mut files = store.list(Some(&log));
+        let mut newest = None;
+        while let Some(Ok(meta)) = files.next().await {
+            let name = meta.location.filename().unwrap_or_default();
+            if let Some(v) = name.split('.').next().filter(|_| name.contains(".checkpoint.")) {
+                newest = newest.max(v.parse::<i64>().ok());
+            }
+        }
+        newest
+    }
+
     /// Checks the warehouse; changes nothing.
     pub async fn check(&self) -> Result<Report> {
         let mut findings = Vec::new();
@@ -125,6 +145,41 @@ impl Warehouse {
                 },
                 false,
             );
+            let protocol = table
+                .snapshot()
+                .map(|s| (s.protocol().min_reader_version(), s.protocol().min_writer_version()));
+            let checkpoint = self.last_checkpoint(def.name).await;
+            push(
+                def.name,
+                "protocol",
+                true,
+                format!(
+                    "{}; {}",
+                    match protocol {
+                        Ok((r, w)) => format!("Delta reader {r} / writer {w}"),
+                        Err(e) => format!("protocol unknown: {e}"),
+                    },
+                    match checkpoint {
+                        Some(v) => format!("checkpoint at version {v}, {} commit(s) after it", latest - v),
+                        None => format!(
+                            "no checkpoint yet ({} commit(s); one every {})",
+                            latest + 1,
+                            super::CHECKPOINT_INTERVAL
+                        ),
+                    }
+                ),
+                false,
+            );
+            if self.local_root().is_none() {
+                push(
+                    def.name,
+                    "files",
+                    true,
+                    "not listed on object storage (another writer may be staging files): `ceping optimize` vacuums unreferenced files older than its retention".into(),
+                    false,
+                );
+                continue;
+            }
             let since = self.oldest_commit_time(def.name);
             match self.unreferenced_files(def.name, since) {
                 Ok(files) if files.is_empty() => {
@@ -143,8 +198,11 @@ impl Warehouse {
                 Err(e) => push(def.name, "files", false, format!("cannot list data files: {e}"), false),
             }
         }
-        let staging: Vec<_> = std::fs::read_dir(self.root().join(super::writer::STAGING_DIR))
+        let staging: Vec<_> = self
+            .local_root()
+            .map(|root| std::fs::read_dir(root.join(super::writer::STAGING_DIR)))
             .into_iter()
+            .flatten()
             .flatten()
             .flatten()
             .collect();

@@ -11,13 +11,14 @@
 pub mod check;
 pub mod schema;
 mod snapshot;
+pub mod store;
 mod writer;
 
 pub use snapshot::Snapshot;
+pub use store::Root;
 pub use writer::{conform, KeyedStage, LogRow, Recovery, Staged, TableWrite, Writer, DEFAULT_WAIT};
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
@@ -33,9 +34,13 @@ use schema::{INGEST_LOG, TABLES};
 /// The file that marks a directory as a ceping warehouse.
 pub const MARKER: &str = "_ceping_warehouse.json";
 
+/// Every table writes a Delta checkpoint each this many commits (`delta.checkpointInterval`):
+/// a reader (ceping, Spark, DuckDB, polars) reads one checkpoint and the commits after it.
+pub const CHECKPOINT_INTERVAL: &str = "100";
+
 #[derive(Debug, Clone)]
 pub struct Warehouse {
-    root: PathBuf,
+    root: Root,
 }
 
 /// A point in the warehouse's history.
@@ -82,28 +87,44 @@ impl std::str::FromStr for AsOf {
 pub type TableVersions = BTreeMap<String, i64>;
 
 impl Warehouse {
-    /// Opens the warehouse at `root`, creating it when the directory is missing or empty.
-    /// A non-empty directory without the marker file is refused, never written to.
-    pub async fn open_or_create(root: &Path) -> Result<Self> {
-        let wh = Warehouse {
-            root: root.to_path_buf(),
-        };
-        if root.join(MARKER).is_file() {
-            return Ok(wh);
-        }
-        if root.exists() {
-            if !root.is_dir() {
-                return Err(Error::ForeignDirectory {
-                    path: root.into(),
-                    why: "it is a file, not a directory".into(),
-                });
+    /// Opens the warehouse at `root`, creating it when the directory (or object-storage
+    /// prefix) is missing or empty. A non-empty one without the marker file is refused,
+    /// never written to.
+    pub async fn open_or_create(root: &Root) -> Result<Self> {
+        let wh = Warehouse { root: root.clone() };
+        let path = std::path::PathBuf::from(root.to_string());
+        match root {
+            Root::Local(dir) => {
+                if dir.join(MARKER).is_file() {
+                    return Ok(wh);
+                }
+                if dir.exists() {
+                    if !dir.is_dir() {
+                        return Err(Error::ForeignDirectory {
+                            path,
+                            why: "it is a file, not a directory".into(),
+                        });
+                    }
+                    let mut entries = fs_err::read_dir(dir)?;
+                    if entries.next().is_some() {
+                        return Err(Error::ForeignDirectory {
+                            path,
+                            why: format!("it is not empty and has no `{MARKER}`; give an empty or new directory"),
+                        });
+                    }
+                }
             }
-            let mut entries = fs_err::read_dir(root)?;
-            if entries.next().is_some() {
-                return Err(Error::ForeignDirectory {
-                    path: root.into(),
-                    why: format!("it is not empty and has no `{MARKER}`; give an empty or new directory"),
-                });
+            Root::S3(url) => {
+                let store = store::RootStore::open(url)?;
+                if store.get(MARKER).await?.is_some() {
+                    return Ok(wh);
+                }
+                if !store.is_empty().await? {
+                    return Err(Error::ForeignDirectory {
+                        path,
+                        why: format!("the prefix holds objects but no `{MARKER}`; give an empty or new prefix"),
+                    });
+                }
             }
         }
         wh.create().await?;
@@ -111,10 +132,14 @@ impl Warehouse {
     }
 
     async fn create(&self) -> Result<()> {
-        fs_err::create_dir_all(&self.root)?;
-        tracing::info!(path = %self.root.display(), "creating warehouse");
+        if let Root::Local(dir) = &self.root {
+            fs_err::create_dir_all(dir)?;
+        }
+        tracing::info!(root = %self.root, "creating warehouse");
         for def in TABLES {
-            fs_err::create_dir_all(self.root.join(def.name))?;
+            if let Root::Local(dir) = &self.root {
+                fs_err::create_dir_all(dir.join(def.name))?;
+            }
             let empty = RecordBatch::new_empty(def.schema());
             DeltaTable::try_from_url(self.table_url(def.name)?)
                 .await
@@ -123,23 +148,34 @@ impl Warehouse {
                 .with_save_mode(SaveMode::ErrorIfExists)
                 .with_table_name(def.name)
                 .with_description(def.label)
+                .with_configuration(std::collections::HashMap::from([(
+                    "delta.checkpointInterval".to_string(),
+                    Some(CHECKPOINT_INTERVAL.to_string()),
+                )]))
                 .await
                 .map_err(|e| Error::delta(def.name, e))?;
         }
-        // Written last: a directory with the marker holds every table.
+        // Written last: a warehouse with the marker holds every table.
         let marker = serde_json::json!({ "format": 1, "created_by": concat!("ceping ", env!("CARGO_PKG_VERSION")) });
-        fs_err::write(self.root.join(MARKER), format!("{marker:#}\n"))?;
+        let marker = format!("{marker:#}\n");
+        match &self.root {
+            Root::Local(dir) => fs_err::write(dir.join(MARKER), marker)?,
+            Root::S3(url) => store::RootStore::open(url)?.put(MARKER, marker.into_bytes()).await?,
+        }
         Ok(())
     }
 
-    pub fn root(&self) -> &Path {
+    pub fn root(&self) -> &Root {
         &self.root
     }
 
+    /// The local directory, `None` on object storage.
+    pub fn local_root(&self) -> Option<&std::path::Path> {
+        self.root.local()
+    }
+
     pub fn table_url(&self, name: &str) -> Result<Url> {
-        let dir = self.root.join(name);
-        let abs = std::path::absolute(&dir)?;
-        Url::from_directory_path(&abs).map_err(|()| Error::Usage(format!("cannot make a URL of `{}`", abs.display())))
+        self.root.join_dir(name)
     }
 
     /// The table at its latest version.

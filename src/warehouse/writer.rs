@@ -36,8 +36,15 @@ const PENDING_FILE: &str = "_ceping_pending";
 /// The one writer of a warehouse, with the lock held. Dropping it releases the lock.
 pub struct Writer {
     wh: Warehouse,
-    _lock: std::fs::File,
+    /// The OS lock of a local warehouse; on object storage there is none (conditional
+    /// puts decide between writers, see [`Writer::commit`]).
+    _lock: Option<std::fs::File>,
     snapshot: Snapshot,
+    /// Each table's Delta version this writer builds on: the newest when it started (after
+    /// recovery), whose data is the recorded version's. Every commit is made on exactly
+    /// that version (no retries), so a table another writer touched meanwhile fails the
+    /// commit instead of mixing that writer's unrecorded rows into this one's.
+    base: TableVersions,
     /// What taking the lock had to repair.
     pub recovery: Recovery,
 }
@@ -63,6 +70,7 @@ impl Warehouse {
     pub async fn writer(&self, wait: Duration) -> Result<Writer> {
         let mut writer = self.writer_without_recovery(wait).await?;
         writer.recovery = writer.recover(false).await?;
+        writer.base = writer.newest_versions().await?;
         if !writer.recovery.is_empty() {
             tracing::warn!(
                 restored = ?writer.recovery.restored,
@@ -75,11 +83,15 @@ impl Warehouse {
 
     /// Takes the writer lock and changes nothing (`ceping check` looks before repairing).
     pub async fn writer_without_recovery(&self, wait: Duration) -> Result<Writer> {
-        let lock = lock(self.root(), wait).await?;
+        let lock = match self.local_root() {
+            Some(root) => Some(lock(root, wait).await?),
+            None => None,
+        };
         let snapshot = self.snapshot(None).await?;
         Ok(Writer {
             wh: self.clone(),
             _lock: lock,
+            base: snapshot.tables.clone(),
             snapshot,
             recovery: Recovery::default(),
         })
@@ -115,6 +127,40 @@ async fn lock(root: &Path, wait: Duration) -> Result<std::fs::File> {
     }
 }
 
+/// Commits on exactly the version read: a concurrent commit is a conflict, never merged.
+fn no_retries() -> deltalake::kernel::transaction::CommitProperties {
+    deltalake::kernel::transaction::CommitProperties::default().with_max_retries(0)
+}
+
+/// A commit that lost a race to another writer, as [`Error::Conflict`].
+fn conflict(e: Error, read: i64) -> Error {
+    use deltalake::kernel::transaction::TransactionError;
+    use deltalake::DeltaTableError;
+    let lost = match &e {
+        Error::Delta { source, .. } => matches!(
+            source,
+            DeltaTableError::VersionAlreadyExists(_)
+                | DeltaTableError::Transaction {
+                    source: TransactionError::MaxCommitAttempts(_)
+                        | TransactionError::VersionAlreadyExists(_)
+                        | TransactionError::CommitConflict(_)
+                }
+        ),
+        _ => false,
+    };
+    if !lost {
+        return e;
+    }
+    let table = match &e {
+        Error::Delta { table, .. } => table.clone(),
+        _ => String::new(),
+    };
+    Error::Conflict(format!(
+        "another writer committed to `{table}` after this one read warehouse version {read}; \
+         nothing of this ingest is recorded: run it again"
+    ))
+}
+
 /// Test hook: `CEPING_FAULT=<point>` ends the process at that point of a commit, as a
 /// kill would (no destructors, no clean-up).
 fn fault(point: &str) {
@@ -134,13 +180,26 @@ impl Writer {
         &self.wh
     }
 
-    fn pending_path(&self) -> PathBuf {
-        self.wh.root().join(PENDING_FILE)
+    async fn newest_versions(&self) -> Result<TableVersions> {
+        let mut base = TableVersions::new();
+        for def in TABLES.iter().filter(|d| d.name != INGEST_LOG.name) {
+            base.insert(def.name.to_string(), self.wh.latest_version(def.name).await?);
+        }
+        base.insert(INGEST_LOG.name.to_string(), self.snapshot.version);
+        Ok(base)
     }
 
-    /// Marks the warehouse as having uncommitted work (staged files, data commits).
+    fn pending_path(&self) -> Option<PathBuf> {
+        self.wh.local_root().map(|r| r.join(PENDING_FILE))
+    }
+
+    /// Marks a local warehouse as having uncommitted work (staged files, data commits).
+    /// (On object storage another writer may be at work meanwhile: files nobody
+    /// references are left to `ceping optimize`'s vacuum, which keeps recent ones.)
     fn begin(&self) -> Result<()> {
-        let path = self.pending_path();
+        let Some(path) = self.pending_path() else {
+            return Ok(());
+        };
         if !path.exists() {
             let note = serde_json::json!({ "pid": std::process::id(), "since": Utc::now().to_rfc3339() });
             fs_err::write(&path, format!("{note}\n"))?;
@@ -149,7 +208,9 @@ impl Writer {
     }
 
     fn end(&self) {
-        let _ = std::fs::remove_file(self.pending_path());
+        if let Some(path) = self.pending_path() {
+            let _ = std::fs::remove_file(path);
+        }
     }
 
     /// `ceping check --repair`: recovery, and a search of every table for data files no
@@ -157,6 +218,7 @@ impl Writer {
     pub async fn repair(&mut self) -> Result<Recovery> {
         let done = self.recover(true).await?;
         self.snapshot = self.wh.snapshot(None).await?;
+        self.base = self.newest_versions().await?;
         Ok(done)
     }
 
@@ -183,10 +245,12 @@ impl Writer {
                 done.restored.push((def.name.to_string(), latest, recorded));
             }
         }
-        let pending = self.pending_path();
+        let (Some(pending), Some(root)) = (self.pending_path(), self.wh.local_root()) else {
+            return Ok(done);
+        };
         let marked = fs_err::metadata(&pending).and_then(|m| m.modified()).ok();
         if marked.is_some() || full {
-            let staging = self.wh.root().join(STAGING_DIR);
+            let staging = root.join(STAGING_DIR);
             if staging.is_dir() {
                 for entry in fs_err::read_dir(&staging)? {
                     let path = entry?.path();
@@ -252,13 +316,22 @@ impl Writer {
             })
             .collect();
         fault("before-data-commit");
-        let result = self.commit_inner(writes, log_row, &mut before).await;
+        let result = self
+            .commit_inner(writes, log_row, &mut before)
+            .await
+            .map_err(|e| conflict(e, self.snapshot.version));
         for path in scratch {
             let _ = std::fs::remove_file(path);
         }
         match &result {
             Ok(version) => {
                 self.end();
+                for (def, _) in &before {
+                    if let Ok(v) = self.wh.latest_version(def.name).await {
+                        self.base.insert(def.name.to_string(), v);
+                    }
+                }
+                self.base.insert(INGEST_LOG.name.to_string(), *version);
                 // The commit stands; a failure to re-read it only leaves the old snapshot.
                 match self.wh.snapshot(None).await {
                     Ok(snapshot) => {
@@ -276,6 +349,13 @@ impl Writer {
                         clean &= self.wh.remove_files(def, paths).await;
                     }
                 }
+                // On object storage another writer may build on these tables now: what
+                // this one committed stays unrecorded (invisible) for the next writer.
+                let before = if self.wh.local_root().is_some() {
+                    before
+                } else {
+                    Vec::new()
+                };
                 for (def, version) in before {
                     tracing::warn!(table = def.name, version, "rolling back a partial ingest");
                     let restored = match self.wh.table(def.name).await {
@@ -312,12 +392,14 @@ impl Writer {
             if write.is_empty() {
                 continue;
             }
-            let table = self.wh.table(def.name).await?;
-            before.push((def, table.version().map_or(0, |v| v as i64)));
+            let base = self.base.get(def.name).copied().unwrap_or(0);
+            let table = self.wh.table_at(def.name, base).await?;
+            before.push((def, base));
             let table = match write {
                 TableWrite::Append(_, batches) => table
                     .write(batches)
                     .with_save_mode(SaveMode::Append)
+                    .with_commit_properties(no_retries())
                     .await
                     .map_err(|e| Error::delta(def.name, e))?,
                 TableWrite::Files(_, adds) => add_files(table, def, adds).await?,
@@ -330,12 +412,15 @@ impl Writer {
         let new_version = self.snapshot.version + 1;
         versions.insert(INGEST_LOG.name.to_string(), new_version);
         let batch = log_row.to_batch(new_version, &versions)?;
+        // On top of exactly the version this writer read: if another writer has taken
+        // the next version, the conditional put fails and nothing is recorded.
         let log = self
             .wh
-            .table(INGEST_LOG.name)
+            .table_at(INGEST_LOG.name, self.snapshot.version)
             .await?
             .write(vec![batch])
             .with_save_mode(SaveMode::Append)
+            .with_commit_properties(no_retries())
             .await
             .map_err(|e| Error::delta(INGEST_LOG.name, e))?;
         let committed = log.version().map_or(0, |v| v as i64);
@@ -352,7 +437,10 @@ impl Writer {
 impl Warehouse {
     /// When the oldest commit still in a table's log was written.
     pub(crate) fn oldest_commit_time(&self, table: &str) -> SystemTime {
-        let dir = self.root().join(table).join("_delta_log");
+        let Some(root) = self.local_root() else {
+            return SystemTime::UNIX_EPOCH;
+        };
+        let dir = root.join(table).join("_delta_log");
         std::fs::read_dir(dir)
             .into_iter()
             .flatten()
@@ -386,7 +474,10 @@ impl Warehouse {
     pub(crate) fn unreferenced_files(&self, name: &str, since: SystemTime) -> Result<Vec<PathBuf>> {
         // File times are coarse on some file systems: look a little further back.
         let since = since.checked_sub(Duration::from_secs(2)).unwrap_or(since);
-        let dir = self.root().join(name);
+        let Some(root) = self.local_root() else {
+            return Ok(Vec::new());
+        };
+        let dir = root.join(name);
         let log_dir = dir.join("_delta_log");
         let mut referenced: HashSet<String> = HashSet::new();
         for entry in fs_err::read_dir(&log_dir)? {
@@ -479,7 +570,10 @@ impl Writer {
     pub fn stage_keyed(&self, def: &'static TableDef, keys: &'static [&'static str]) -> Result<KeyedStage> {
         use datafusion::parquet::file::properties::WriterProperties;
         self.begin()?;
-        let dir = self.wh.root().join(STAGING_DIR);
+        let dir = match self.wh.local_root() {
+            Some(root) => root.join(STAGING_DIR),
+            None => std::env::temp_dir().join("ceping-staging"),
+        };
         fs_err::create_dir_all(&dir)?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -642,7 +736,8 @@ async fn add_files(
         predicate: None,
     };
     let snapshot = table.snapshot().map_err(|e| Error::delta(def.name, e))?;
-    let finalized = CommitBuilder::default()
+    // (From the properties: a checkpoint every `delta.checkpointInterval` commits.)
+    let finalized = CommitBuilder::from(no_retries())
         .with_actions(adds.into_iter().map(Action::Add).collect())
         .build(Some(snapshot), table.log_store(), operation)
         .await
@@ -801,7 +896,7 @@ async fn rewrite_upsert(
         .chain(adds.into_iter().map(Action::Add))
         .collect();
     let committed = match table.snapshot() {
-        Ok(snapshot) => CommitBuilder::default()
+        Ok(snapshot) => CommitBuilder::from(no_retries())
             .with_actions(actions)
             .build(Some(snapshot), table.log_store(), operation)
             .await
