@@ -34,9 +34,11 @@ use schema::{INGEST_LOG, TABLES};
 /// The file that marks a directory as a ceping warehouse.
 pub const MARKER: &str = "_ceping_warehouse.json";
 
-/// Every table writes a Delta checkpoint each this many commits (`delta.checkpointInterval`):
-/// a reader (ceping, Spark, DuckDB, polars) reads one checkpoint and the commits after it.
-pub const CHECKPOINT_INTERVAL: &str = "100";
+/// Every table writes a Delta checkpoint each this many commits (`delta.checkpointInterval`,
+/// Spark's default; delta-rs's is 100): a reader (ceping, Spark, DuckDB, polars) reads one
+/// checkpoint and at most this many commits after it. Measured on 60 one-row ingests
+/// (debug build): 10 takes 39 s, 100 takes 79 s, the log replays dominating.
+pub const CHECKPOINT_INTERVAL: &str = "10";
 
 #[derive(Debug, Clone)]
 pub struct Warehouse {

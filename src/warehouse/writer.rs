@@ -127,6 +127,29 @@ async fn lock(root: &Path, wait: Duration) -> Result<std::fs::File> {
     }
 }
 
+/// Test hook: `CEPING_PAUSE=<point>:<dir>` stops once at that point of a commit, writes
+/// `<dir>/paused`, and goes on when `<dir>/go` exists (a race made deterministic).
+async fn pause(point: &str) {
+    static ONCE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    let Ok(v) = std::env::var("CEPING_PAUSE") else {
+        return;
+    };
+    let Some(dir) = v.strip_prefix(point).and_then(|r| r.strip_prefix(':')) else {
+        return;
+    };
+    if ONCE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let dir = Path::new(dir);
+    let _ = std::fs::write(dir.join("paused"), b"");
+    for _ in 0..1200 {
+        if dir.join("go").exists() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// Commits on exactly the version read: a concurrent commit is a conflict, never merged.
 fn no_retries() -> deltalake::kernel::transaction::CommitProperties {
     deltalake::kernel::transaction::CommitProperties::default().with_max_retries(0)
@@ -409,6 +432,7 @@ impl Writer {
             fault("after-data-commit");
         }
         fault("before-log-commit");
+        pause("before-log-commit").await;
         let new_version = self.snapshot.version + 1;
         versions.insert(INGEST_LOG.name.to_string(), new_version);
         let batch = log_row.to_batch(new_version, &versions)?;

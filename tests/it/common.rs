@@ -12,12 +12,23 @@ pub fn fixture(name: &str) -> PathBuf {
 
 pub struct TestWarehouse {
     pub dir: TempDir,
+    /// A warehouse on object storage: its `s3://` URL and the environment to reach it.
+    pub remote: Option<(String, Vec<(String, String)>)>,
 }
 
 impl TestWarehouse {
     pub fn new() -> Self {
         TestWarehouse {
             dir: tempfile::tempdir().expect("a temp dir"),
+            remote: None,
+        }
+    }
+
+    /// A warehouse at `url` (s3://…), reached with `env` (files still go to a temp dir).
+    pub fn remote(url: &str, env: Vec<(String, String)>) -> Self {
+        TestWarehouse {
+            dir: tempfile::tempdir().expect("a temp dir"),
+            remote: Some((url.to_string(), env)),
         }
     }
 
@@ -31,12 +42,24 @@ impl TestWarehouse {
     }
 
     pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("ceping").expect("the ceping binary is built");
-        c.arg("--warehouse")
-            .arg(self.path())
-            .env_remove("CEPING_WAREHOUSE")
+        Command::from_std(self.std_cmd())
+    }
+
+    /// The same command as a `std::process::Command`, for a process run in the background.
+    pub fn std_cmd(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("ceping"));
+        match &self.remote {
+            Some((url, env)) => {
+                c.arg("--warehouse").arg(url).envs(env.iter().map(|(k, v)| (k, v)));
+            }
+            None => {
+                c.arg("--warehouse").arg(self.path());
+            }
+        }
+        c.env_remove("CEPING_WAREHOUSE")
             .env_remove("RUST_LOG")
-            .env_remove("COLUMNS");
+            .env_remove("COLUMNS")
+            .env_remove("CEPING_FAULT");
         c
     }
 
@@ -322,5 +345,25 @@ pub fn python(modules: &[&str]) -> Option<PathBuf> {
         "CI must have a Python with {modules} (.ci/setup makes one; CEPING_TEST_PYTHON)"
     );
     eprintln!("skipped: no Python with {modules} (bash .ci/setup makes one; set CEPING_TEST_PYTHON)");
+    None
+}
+
+/// The Python of the readers' venv (DuckDB's delta extension, polars, moto):
+/// `CEPING_TEST_READERS_PYTHON`, made by .ci/setup from tests/python/readers.txt.
+pub fn readers_python() -> Option<PathBuf> {
+    let candidate =
+        std::env::var_os("CEPING_TEST_READERS_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from);
+    let ok = std::process::Command::new(&candidate)
+        .args(["-c", "import duckdb, duckdb_extension_delta, polars, moto"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(candidate);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must have the readers' Python (.ci/setup makes one; CEPING_TEST_READERS_PYTHON)"
+    );
+    eprintln!("skipped: no readers' Python (bash .ci/setup makes one; set CEPING_TEST_READERS_PYTHON)");
     None
 }

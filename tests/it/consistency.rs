@@ -165,13 +165,7 @@ fn data_files(wh: &TestWarehouse, table: &str) -> Vec<String> {
 }
 
 fn ceping(wh: &TestWarehouse) -> Std {
-    let mut c = Std::new(assert_cmd::cargo::cargo_bin("ceping"));
-    c.arg("--warehouse")
-        .arg(wh.path())
-        .env_remove("CEPING_WAREHOUSE")
-        .env_remove("RUST_LOG")
-        .env_remove("CEPING_FAULT");
-    c
+    wh.std_cmd()
 }
 
 /// `ceping ingest FILE` stopped by `CEPING_FAULT` at `point` (as a kill would stop it).

@@ -12,6 +12,7 @@ mod ingest_results;
 mod memory;
 mod metrics;
 mod reports;
+mod s3;
 mod schema;
 mod serve;
 mod tidy;
