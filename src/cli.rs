@@ -115,6 +115,20 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+    /// Compact every table's small data files into fewer large ones (one warehouse version,
+    /// the same rows), then vacuum: delete data files no version newer than the retention
+    /// needs. For warehouses that have taken thousands of small ingests.
+    Optimize {
+        /// Keep the files of versions this recent (hours), so `--as-of` within it still reads.
+        #[arg(long, value_name = "HOURS", default_value_t = 168.0)]
+        retention_hours: f64,
+        /// Compact only; delete nothing.
+        #[arg(long)]
+        no_vacuum: bool,
+        /// Seconds to wait for a running ingest to finish.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        wait: f64,
+    },
     /// Serve the warehouse over the PostgreSQL wire protocol, read-only, for psql, BI
     /// tools (DBeaver, Metabase, Power BI) and Python. Stops on Ctrl-C / SIGTERM.
     Serve(ServeArgs),

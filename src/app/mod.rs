@@ -179,6 +179,29 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check { repair, wait, format } => check(&wh, repair, wait, format, out).await,
+        Command::Optimize {
+            retention_hours,
+            no_vacuum,
+            wait,
+        } => {
+            let retention = (!no_vacuum).then(|| std::time::Duration::from_secs_f64(retention_hours.max(0.0) * 3600.0));
+            let done = ops::optimize(&wh, retention, std::time::Duration::from_secs_f64(wait.max(0.0))).await?;
+            for (table, before, after) in &done.compacted {
+                writeln!(out, "{table}: {before} data files → {after}")?;
+            }
+            if done.compacted.is_empty() {
+                writeln!(out, "nothing to compact (every table holds at most one data file)")?;
+            }
+            if let Some(vacuumed) = &done.vacuumed {
+                let n: usize = vacuumed.iter().map(|(_, n)| n).sum();
+                writeln!(
+                    out,
+                    "vacuum: {n} data files no version of the last {retention_hours} h needs deleted"
+                )?;
+            }
+            writeln!(out, "warehouse version {}", done.version)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ingest(args) => ingest::ingest(&wh, args, out).await,
         Command::Inspect { .. } => unreachable!("handled before the warehouse is opened"),
         Command::Rejects { file, export, format } => {

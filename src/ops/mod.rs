@@ -6,9 +6,11 @@
 //! [`Writer`](crate::warehouse::Writer).
 
 mod ingest;
+mod maintain;
 mod read;
 
 pub use ingest::{ingest, inspect, FileResult, IngestRequest};
+pub use maintain::{optimize, Optimized};
 pub use read::{
     check, describe, diff, export_fixlists, export_preview, history, letters, query, rejects, report, tables, trace,
     CheckResult, LettersWritten, ReportRequest, ReportWritten, TraceRequest,

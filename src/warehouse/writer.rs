@@ -303,6 +303,28 @@ impl Writer {
         Ok(done)
     }
 
+    /// Deletes data files no version newer than `retention` needs (files compaction or
+    /// upserts replaced, and files an interrupted ingest left): `--as-of` a time older
+    /// than the retention may then fail. Returns the files deleted per table.
+    pub async fn vacuum(&mut self, retention: Duration) -> Result<Vec<(String, usize)>> {
+        use deltalake::operations::vacuum::VacuumMode;
+        let mut out = Vec::new();
+        let retention = chrono::Duration::from_std(retention).map_err(|e| Error::Usage(format!("retention: {e}")))?;
+        for def in TABLES {
+            let table = self.wh.table(def.name).await?;
+            let (_, metrics) = table
+                .vacuum()
+                .with_retention_period(retention)
+                .with_enforce_retention_duration(false)
+                .with_mode(VacuumMode::Full)
+                .await
+                .map_err(|e| Error::delta(def.name, e))?;
+            out.push((def.name.to_string(), metrics.files_deleted.len()));
+        }
+        self.base = self.newest_versions().await?;
+        Ok(out)
+    }
+
     /// New rows of `def` streamed to data files, committed later by [`Writer::commit`].
     pub async fn stage(&self, def: &'static TableDef) -> Result<Staged> {
         self.begin()?;
@@ -427,6 +449,20 @@ impl Writer {
                     .map_err(|e| Error::delta(def.name, e))?,
                 TableWrite::Files(_, adds) => add_files(table, def, adds).await?,
                 TableWrite::UpsertFile { path, keys, .. } => rewrite_upsert(table, def, &path, keys).await?,
+                TableWrite::Optimize(_) => {
+                    let (table, metrics) = table
+                        .optimize()
+                        .with_commit_properties(no_retries())
+                        .await
+                        .map_err(|e| Error::delta(def.name, e))?;
+                    tracing::info!(
+                        table = def.name,
+                        removed = metrics.num_files_removed,
+                        added = metrics.num_files_added,
+                        "compacted"
+                    );
+                    table
+                }
             };
             versions.insert(def.name.to_string(), table.version().map_or(0, |v| v as i64));
             fault("after-data-commit");
@@ -720,6 +756,9 @@ pub enum TableWrite {
         rows: usize,
         keys: &'static [&'static str],
     },
+    /// Compaction (`ceping optimize`): the table's small files rewritten as fewer large
+    /// ones, the same rows; recorded by a log row like any other write.
+    Optimize(&'static TableDef),
 }
 
 impl TableWrite {
@@ -732,7 +771,10 @@ impl TableWrite {
 
     fn table(&self) -> &'static TableDef {
         match self {
-            TableWrite::Append(t, _) | TableWrite::Files(t, _) | TableWrite::UpsertFile { table: t, .. } => t,
+            TableWrite::Append(t, _)
+            | TableWrite::Files(t, _)
+            | TableWrite::UpsertFile { table: t, .. }
+            | TableWrite::Optimize(t) => t,
         }
     }
 
@@ -741,6 +783,7 @@ impl TableWrite {
             TableWrite::Append(_, batches) => batches.iter().all(|b| b.num_rows() == 0),
             TableWrite::Files(_, adds) => adds.is_empty(),
             TableWrite::UpsertFile { rows, .. } => *rows == 0,
+            TableWrite::Optimize(_) => false,
         }
     }
 }

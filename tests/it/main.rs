@@ -11,6 +11,7 @@ mod ingest_plans;
 mod ingest_results;
 mod memory;
 mod metrics;
+mod optimize;
 mod reports;
 mod s3;
 mod schema;
