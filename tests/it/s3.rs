@@ -133,6 +133,35 @@ fn the_sample_pipeline_on_s3_gives_the_local_figures() {
     assert!(check.contains(": consistent"), "{check}");
     // The reports of the pipeline were written locally, from the remote warehouse.
     assert!(wh.dir.path().join("out/briefing/2018").is_dir());
+    // trace, diff, history and serve read it as they read a directory.
+    for args in [
+        &[
+            "trace",
+            "execution_by_quarter",
+            "--year",
+            "2018",
+            "--quarter",
+            "1",
+            "--format",
+            "csv",
+        ][..],
+        &["diff", "--from", "3", "execution_by_quarter"],
+        &[
+            "sql",
+            "--as-of",
+            "2",
+            "--format",
+            "csv",
+            "SELECT count(*) FROM plan_items",
+        ],
+    ] {
+        assert_eq!(wh.run(args), local.run(args), "{args:?}");
+    }
+    if crate::serve::psql_available() {
+        let server = crate::serve::Server::start(&wh, &[]);
+        let n = crate::serve::psql_ok(&server.dsn(), &["-A", "-t", "-c", "SELECT count(*) FROM findings"]);
+        assert_eq!(n.trim(), wh.scalar("SELECT count(*) FROM findings"));
+    }
     // Compaction and vacuum there: one more version, the same figures.
     let (code, err) = wh.fail(&["optimize", "--retention-hours", "0"]);
     assert_eq!(code, 1);

@@ -14,22 +14,20 @@ use std::time::{Duration, Instant};
 use crate::common::{fixture, parse_csv, s, sample, TestWarehouse};
 
 /// A running `ceping serve`.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     port: u16,
     stderr: mpsc::Receiver<String>,
 }
 
 impl Server {
-    fn start(wh: &TestWarehouse, args: &[&str]) -> Server {
+    pub(crate) fn start(wh: &TestWarehouse, args: &[&str]) -> Server {
         Self::start_with(wh, args, &[])
     }
 
     fn start_with(wh: &TestWarehouse, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut cmd = Std::new(env!("CARGO_BIN_EXE_ceping"));
-        cmd.arg("--warehouse")
-            .arg(wh.path())
-            .args(["serve", "--listen", "127.0.0.1:0"])
+        let mut cmd = wh.std_cmd();
+        cmd.args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
             .env_remove("CEPING_PASSWORD")
             .env_remove("RUST_LOG")
@@ -62,7 +60,7 @@ impl Server {
         }
     }
 
-    fn dsn(&self) -> String {
+    pub(crate) fn dsn(&self) -> String {
         format!("host=127.0.0.1 port={} user=analyst dbname=ceping", self.port)
     }
 
@@ -103,7 +101,7 @@ fn tool(name: &str, probe: &[&str]) -> Option<PathBuf> {
     None
 }
 
-fn psql_available() -> bool {
+pub(crate) fn psql_available() -> bool {
     tool("psql", &["--version"]).is_some()
 }
 
@@ -125,7 +123,7 @@ fn psql(dsn: &str, args: &[&str], password: Option<&str>) -> Output {
     cmd.output().expect("psql runs")
 }
 
-fn psql_ok(dsn: &str, args: &[&str]) -> String {
+pub(crate) fn psql_ok(dsn: &str, args: &[&str]) -> String {
     let out = psql(dsn, args, None);
     assert!(out.status.success(), "psql {args:?}: {}", s(&out.stderr));
     s(&out.stdout)
