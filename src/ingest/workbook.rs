@@ -233,7 +233,7 @@ impl Workbook {
     /// Gives an .ods package's sheets the names in `names`: each `<table:table>` element
     /// named as the next sheet in `raw` takes the next name (nested tables are left).
     fn rename_ods_sheets(&mut self, raw: &[String], names: &[String], loc: &Location) -> Result<()> {
-        use std::io::{Read as _, Write as _};
+        use std::io::Read as _;
         let Inner::Ods(_) = &self.inner else {
             return Ok(());
         };
@@ -279,19 +279,8 @@ impl Workbook {
         if next != raw.len() {
             return Err(self.repeated_names_error(raw, loc, "the sheets' elements were not all found"));
         }
-        let mut package = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        for k in 0..zip.len() {
-            let entry = zip.by_index_raw(k).map_err(|e| fail(&e))?;
-            if entry.name().is_ok_and(|n| n == "content.xml") {
-                continue;
-            }
-            package.raw_copy_file(entry).map_err(|e| fail(&e))?;
-        }
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        package.start_file("content.xml", options).map_err(|e| fail(&e))?;
-        package.write_all(&out).map_err(|e| fail(&e))?;
         drop(xml);
-        let bytes = Bytes(Arc::new(package.finish().map_err(|e| fail(&e))?.into_inner()));
+        let bytes = replace_part(&mut zip, "content.xml", &out).map_err(|e| fail(&e))?;
         let reader = Ods::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
         if reader.sheet_names() != names {
             return Err(fail(&"the renamed package does not list the sheets as expected"));
@@ -362,7 +351,7 @@ impl Workbook {
     /// Gives the .xlsx package's sheets the names in `names` (same order) and opens it
     /// again from the rewritten package.
     fn rename_xlsx_sheets(&mut self, names: &[String], loc: &Location) -> Result<()> {
-        use std::io::{Read as _, Write as _};
+        use std::io::Read as _;
         let Inner::Xlsx { reader, zip, parts } = &mut self.inner else {
             return Ok(());
         };
@@ -402,18 +391,7 @@ impl Workbook {
             i += 1;
         }
         out.push_str(rest);
-        let mut package = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        for k in 0..zip.len() {
-            let entry = zip.by_index_raw(k).map_err(|e| fail(&e))?;
-            if entry.name().is_ok_and(|n| n == "xl/workbook.xml") {
-                continue;
-            }
-            package.raw_copy_file(entry).map_err(|e| fail(&e))?;
-        }
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        package.start_file("xl/workbook.xml", options).map_err(|e| fail(&e))?;
-        package.write_all(out.as_bytes()).map_err(|e| fail(&e))?;
-        let bytes = Bytes(Arc::new(package.finish().map_err(|e| fail(&e))?.into_inner()));
+        let bytes = replace_part(zip, "xl/workbook.xml", out.as_bytes()).map_err(|e| fail(&e))?;
         **reader = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
         **zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(&e))?;
         *parts = super::xlsx_merges::sheet_parts(zip);
@@ -589,7 +567,7 @@ impl Workbook {
     /// Rewrites the sheet's part so its error cells (`t="e"`) are text cells holding the
     /// error value, and opens the workbook again from the rewritten package.
     fn error_cells_as_text(&mut self, sheet: &str, loc: &Location, value: &str) -> Result<()> {
-        use std::io::{Read as _, Write as _};
+        use std::io::Read as _;
         let Inner::Xlsx { reader, zip, parts } = &mut self.inner else {
             return Ok(());
         };
@@ -614,18 +592,7 @@ impl Workbook {
             )));
         }
         let xml = replace_bytes(&replace_bytes(&xml, b" t=\"e\"", b" t=\"str\""), b" t='e'", b" t='str'");
-        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
-        for i in 0..zip.len() {
-            let entry = zip.by_index_raw(i).map_err(|e| fail(&e))?;
-            if entry.name().is_ok_and(|n| n == part) {
-                continue;
-            }
-            out.raw_copy_file(entry).map_err(|e| fail(&e))?;
-        }
-        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        out.start_file(part.as_str(), options).map_err(|e| fail(&e))?;
-        out.write_all(&xml).map_err(|e| fail(&e))?;
-        let bytes = Bytes(Arc::new(out.finish().map_err(|e| fail(&e))?.into_inner()));
+        let bytes = replace_part(zip, &part, &xml).map_err(|e| fail(&e))?;
         **reader = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
         **zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(&e))?;
         Ok(())
@@ -755,6 +722,23 @@ fn check_part_sizes<R: std::io::Read + std::io::Seek>(
         }
     }
     Ok(())
+}
+
+/// The package with one part's content replaced (every other entry copied as stored).
+fn replace_part(zip: &mut zip::ZipArchive<Cursor<Bytes>>, part: &str, content: &[u8]) -> zip::result::ZipResult<Bytes> {
+    use std::io::Write as _;
+    let mut package = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for k in 0..zip.len() {
+        let entry = zip.by_index_raw(k)?;
+        if entry.name().is_ok_and(|n| n == part) {
+            continue;
+        }
+        package.raw_copy_file(entry)?;
+    }
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    package.start_file(part, options)?;
+    package.write_all(content)?;
+    Ok(Bytes(Arc::new(package.finish()?.into_inner())))
 }
 
 /// Sheet names made distinct: a name that repeats an earlier one (compared as Excel

@@ -460,11 +460,7 @@ for i, (name, real) in enumerate([("计划", "计划"), ("计划x", "计划"), (
         ws.write(1, c, v)
 wb.save(sys.argv[1])
 "##;
-    let out = std::process::Command::new(python)
-        .args(["-c", script, file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", s(&out.stderr));
+    write_with_python(&python, script, &file);
     let out = wh.ingest(&[&file]);
     assert!(out.contains("5 loaded"), "{out}");
     assert_eq!(
@@ -525,11 +521,7 @@ for r, row in enumerate(rows, start=1):
             ws.write(r, c, v)
 wb.save(sys.argv[1])
 "##;
-    let out = std::process::Command::new(python)
-        .args(["-c", script, file.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", s(&out.stderr));
+    write_with_python(&python, script, &file);
     let out = wh.ingest(&[&file]);
     assert!(out.contains("3 loaded, 3 rejected"), "{out}");
     assert_eq!(
@@ -540,6 +532,15 @@ wb.save(sys.argv[1])
         wh.rows("SELECT system FROM plan_items ORDER BY source_row"),
         vec![vec!["系统二"], vec!["系统四"], vec!["系统六"]]
     );
+}
+
+/// Runs `script` (given the output path as its argument) to write a workbook.
+fn write_with_python(python: &Path, script: &str, file: &Path) {
+    let out = std::process::Command::new(python)
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", s(&out.stderr));
 }
 
 /// Sets the uncompressed size the zip declares for `part` (local header and central
