@@ -233,7 +233,6 @@ impl Workbook {
     /// Gives an .ods package's sheets the names in `names`: each `<table:table>` element
     /// named as the next sheet in `raw` takes the next name (nested tables are left).
     fn rename_ods_sheets(&mut self, raw: &[String], names: &[String], loc: &Location) -> Result<()> {
-        use std::io::Read as _;
         let Inner::Ods(_) = &self.inner else {
             return Ok(());
         };
@@ -241,18 +240,7 @@ impl Workbook {
             Error::workbook(loc.clone(), format!("cannot rename repeated sheet names: {e}"))
         };
         let mut zip = zip::ZipArchive::new(Cursor::new(self.bytes.clone())).map_err(|e| fail(&e))?;
-        let limit = super::limits::get().sheet_bytes;
-        let mut xml = Vec::new();
-        zip.by_name("content.xml")
-            .map_err(|e| fail(&e))?
-            .take(limit + 1)
-            .read_to_end(&mut xml)
-            .map_err(|e| fail(&e))?;
-        if xml.len() as u64 > limit {
-            return Err(fail(&format!(
-                "content.xml inflates past the limit sheet_bytes = {limit}"
-            )));
-        }
+        let xml = read_sheet_part(&mut zip, "content.xml").map_err(|e| fail(&e))?;
         let mut out = Vec::with_capacity(xml.len() + 64 * names.len());
         let mut rest = xml.as_slice();
         let mut next = 0;
@@ -567,7 +555,6 @@ impl Workbook {
     /// Rewrites the sheet's part so its error cells (`t="e"`) are text cells holding the
     /// error value, and opens the workbook again from the rewritten package.
     fn error_cells_as_text(&mut self, sheet: &str, loc: &Location, value: &str) -> Result<()> {
-        use std::io::Read as _;
         let Inner::Xlsx { reader, zip, parts } = &mut self.inner else {
             return Ok(());
         };
@@ -579,18 +566,7 @@ impl Workbook {
             .ok_or_else(unknown)?;
         let fail =
             |e: &dyn std::fmt::Display| Error::workbook(loc.clone(), format!("cannot read the sheet again: {e}"));
-        let limit = super::limits::get().sheet_bytes;
-        let mut xml = Vec::new();
-        zip.by_name(&part)
-            .map_err(|e| fail(&e))?
-            .take(limit + 1)
-            .read_to_end(&mut xml)
-            .map_err(|e| fail(&e))?;
-        if xml.len() as u64 > limit {
-            return Err(fail(&format!(
-                "the sheet inflates past the limit sheet_bytes = {limit}"
-            )));
-        }
+        let xml = read_sheet_part(zip, &part).map_err(|e| fail(&e))?;
         let xml = replace_bytes(&replace_bytes(&xml, b" t=\"e\"", b" t=\"str\""), b" t='e'", b" t='str'");
         let bytes = replace_part(zip, &part, &xml).map_err(|e| fail(&e))?;
         **reader = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
@@ -722,6 +698,22 @@ fn check_part_sizes<R: std::io::Read + std::io::Seek>(
         }
     }
     Ok(())
+}
+
+/// A sheet part inflated, refused past the `sheet_bytes` limit.
+fn read_sheet_part(zip: &mut zip::ZipArchive<Cursor<Bytes>>, part: &str) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let limit = super::limits::get().sheet_bytes;
+    let mut xml = Vec::new();
+    zip.by_name(part)
+        .map_err(|e| e.to_string())?
+        .take(limit + 1)
+        .read_to_end(&mut xml)
+        .map_err(|e| e.to_string())?;
+    if xml.len() as u64 > limit {
+        return Err(format!("{part} inflates past the limit sheet_bytes = {limit}"));
+    }
+    Ok(xml)
 }
 
 /// The package with one part's content replaced (every other entry copied as stored).
