@@ -69,7 +69,10 @@ impl Warehouse {
     /// interrupted ingest, if any.
     pub async fn writer(&self, wait: Duration) -> Result<Writer> {
         let mut writer = self.writer_without_recovery(wait).await?;
-        writer.recovery = writer.recover(false).await?;
+        // (Delta RESTORE commits on the version it read: on object storage another writer
+        // may take it first, a conflict like any other.)
+        let read = writer.snapshot.version;
+        writer.recovery = writer.recover(false).await.map_err(|e| conflict(e, read))?;
         writer.base = writer.newest_versions().await?;
         if !writer.recovery.is_empty() {
             tracing::warn!(
