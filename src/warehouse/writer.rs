@@ -374,16 +374,15 @@ impl Writer {
         match &result {
             Ok(version) => {
                 self.end();
-                for (def, _) in &before {
-                    if let Ok(v) = self.wh.latest_version(def.name).await {
-                        self.base.insert(def.name.to_string(), v);
-                    }
-                }
-                self.base.insert(INGEST_LOG.name.to_string(), *version);
                 // The commit stands; a failure to re-read it only leaves the old snapshot.
-                match self.wh.snapshot(None).await {
+                // (This writer's own version: on object storage another may be newer.)
+                match self.wh.snapshot(Some(&super::AsOf::Version(*version))).await {
                     Ok(snapshot) => {
-                        debug_assert_eq!(snapshot.version, *version);
+                        // The next commit builds on what this one recorded.
+                        for (def, _) in &before {
+                            self.base.insert(def.name.to_string(), snapshot.table_version(def.name));
+                        }
+                        self.base.insert(INGEST_LOG.name.to_string(), *version);
                         self.snapshot = snapshot;
                     }
                     Err(e) => tracing::warn!("committed version {version}, but could not re-read it: {e}"),
