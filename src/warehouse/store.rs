@@ -108,6 +108,15 @@ impl RootStore {
     }
 
     fn failed(&self, what: &str, e: impl std::fmt::Display) -> Error {
+        let e = e.to_string();
+        if e.contains("NoSuchBucket") {
+            let bucket = self.url.host_str().unwrap_or_default();
+            return Error::Usage(format!(
+                "{what} `{}`: the bucket `{bucket}` does not exist (ceping creates the warehouse in a bucket, \
+                 not the bucket: create it with the store's tools first)",
+                self.url
+            ));
+        }
         Error::Usage(format!("{what} `{}`: {e}", self.url))
     }
 

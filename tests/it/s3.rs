@@ -281,6 +281,11 @@ fn two_ingests_at_once_on_s3_end_with_consecutive_versions_and_no_duplicates() {
 #[test]
 fn a_killed_ingest_on_s3_leaves_nothing_visible() {
     let Some(moto) = Moto::start() else { return };
+    // A bucket that does not exist is named, and nothing is created.
+    let missing = TestWarehouse::remote("s3://no-such-bucket/wh", moto.env());
+    let (code, err) = missing.fail(&["sql", "SELECT 1"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("the bucket `no-such-bucket` does not exist"), "{err}");
     let wh = moto.warehouse("ceping-killed", "wh");
     wh.ingest(&[&fixture("plan_2019.xlsx")]);
     let before = wh.scalar("SELECT count(*) FROM plan_items");
