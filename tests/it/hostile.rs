@@ -63,7 +63,7 @@ fn a_cell_longer_than_the_limit_stops_the_file_with_its_cell_named() {
             data
         }
     });
-    let (_, err) = wh.fail(&["ingest", file.to_str().unwrap()]);
+    let err = refused(&wh, &["ingest", file.to_str().unwrap()]);
     assert!(
         err.contains("sheet 计划, row 2, column B: a cell of 40000 characters, more than the limit cell_chars = 32767"),
         "{err}"
@@ -88,12 +88,12 @@ fn rows_columns_and_merged_regions_beyond_their_limits_are_refused() {
         ],
     );
     let f = file.to_str().unwrap();
-    let (_, err) = wh.fail(&["--limit", "rows=3", "ingest", f]);
+    let err = refused(&wh, &["--limit", "rows=3", "ingest", f]);
     assert!(
         err.contains("row 4, column A: a cell in row 4, more than the limit rows = 3"),
         "{err}"
     );
-    let (_, err) = wh.fail(&["--limit", "columns=4", "ingest", f]);
+    let err = refused(&wh, &["--limit", "columns=4", "ingest", f]);
     assert!(
         err.contains("column E: a cell in column 5, more than the limit columns = 4"),
         "{err}"
@@ -115,7 +115,10 @@ fn rows_columns_and_merged_regions_beyond_their_limits_are_refused() {
         }
     }
     wb.save(&merged).unwrap();
-    let (_, err) = wh.fail(&["--limit", "merged_regions=2", "ingest", merged.to_str().unwrap()]);
+    let err = refused(
+        &wh,
+        &["--limit", "merged_regions=2", "ingest", merged.to_str().unwrap()],
+    );
     assert!(
         err.contains("sheet 计划: 3 merged regions, more than the limit merged_regions = 2"),
         "{err}"
@@ -532,6 +535,16 @@ wb.save(sys.argv[1])
         wh.rows("SELECT system FROM plan_items ORDER BY source_row"),
         vec![vec!["系统二"], vec!["系统四"], vec!["系统六"]]
     );
+}
+
+/// Runs an ingest that must be refused: its stderr, after checking that it failed without
+/// a panic and that its peak memory (the child's high-water mark) stayed bounded.
+fn refused(wh: &TestWarehouse, args: &[&str]) -> String {
+    let (ok, peak_mb, err) = peak_rss(wh, args);
+    assert!(!ok, "ceping {args:?} should fail");
+    assert!(!err.contains("panicked") && !err.contains("internal error"), "{err}");
+    assert!(peak_mb < 300, "ceping {args:?} peaked at {peak_mb} MB");
+    err
 }
 
 /// Runs `script` (given the output path as its argument) to write a workbook.
