@@ -4,6 +4,8 @@
 //! Workbooks are read by [`ingest`] into Arrow batches, committed by [`warehouse`] as Delta
 //! tables, and queried through [`sql`]. See ARCHITECTURE.md for the map.
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod error;
 pub mod sql;

@@ -60,7 +60,7 @@ pub async fn run_statement(
 }
 
 /// A result column as plain strings, whatever string layout the scan produced
-/// (Delta scans give `Utf8View`).
+/// (`Utf8`, `LargeUtf8` or `Utf8View`: `DATAFUSION_*` settings can change the scans').
 pub fn strings(col: &datafusion::arrow::array::ArrayRef) -> Result<datafusion::arrow::array::StringArray> {
     use datafusion::arrow::array::AsArray;
     let cast = datafusion::arrow::compute::cast(col, &DataType::Utf8)?;

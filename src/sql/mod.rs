@@ -114,15 +114,32 @@ pub async fn session(wh: &Warehouse, as_of: Option<&AsOf>) -> Result<Session> {
     session_at(wh, snapshot).await
 }
 
-/// DataFusion's settings for ceping: partitions from the machine's cores
-/// (`CEPING_TARGET_PARTITIONS` overrides), the data dictionary's catalog names.
+/// DataFusion's settings for ceping: `DATAFUSION_*` variables, strings as `Utf8`,
+/// partitions from the machine's cores (`CEPING_TARGET_PARTITIONS` overrides), the data
+/// dictionary's catalog names.
 pub fn config() -> SessionConfig {
     let partitions = std::env::var("CEPING_TARGET_PARTITIONS")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())
         .filter(|n| *n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    SessionConfig::new()
+    // DataFusion's own settings from `DATAFUSION_*` variables first (e.g.
+    // DATAFUSION_EXECUTION_BATCH_SIZE), for tuning without a rebuild.
+    let mut config = SessionConfig::from_env().unwrap_or_default();
+    // Strings as `Utf8`, not DataFusion 55's default `Utf8View`, unless a variable says
+    // otherwise: a view keeps the whole Parquet page it points into alive, and a join's
+    // build side or an aggregate's groups hold many pages for a few short names. At L
+    // (1M plan rows) this halved execution_by_quarter's memory (1,005 → 535 MB) and cut
+    // rectification_progress's by a third, with no view slower (docs/PERFORMANCE.md).
+    let set = |name: &str| std::env::var_os(name).is_some();
+    let options = config.options_mut();
+    if !set("DATAFUSION_EXECUTION_PARQUET_SCHEMA_FORCE_VIEW_TYPES") {
+        options.execution.parquet.schema_force_view_types = false;
+    }
+    if !set("DATAFUSION_SQL_PARSER_MAP_STRING_TYPES_TO_UTF8VIEW") {
+        options.sql_parser.map_string_types_to_utf8view = false;
+    }
+    config
         .with_information_schema(true)
         .with_target_partitions(partitions)
         .with_default_catalog_and_schema(CATALOG, "public")

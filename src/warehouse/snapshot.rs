@@ -2,6 +2,9 @@
 //! Every reader (SQL sessions, reports, trace, diff, the ingest's own lookups) opens
 //! tables through one, so a read never mixes two ingests or sees unrecorded data.
 
+use std::sync::Arc;
+
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::SessionContext;
 use deltalake::DeltaTable;
 
@@ -44,12 +47,14 @@ impl Warehouse {
 
     /// Registers `tables` (all when empty) into `ctx` at the snapshot's versions.
     pub async fn register(&self, ctx: &SessionContext, snapshot: &Snapshot, tables: &[&str]) -> Result<()> {
+        let scan = scan_settings(ctx);
         for def in TABLES.iter().filter(|d| tables.is_empty() || tables.contains(&d.name)) {
             let table = self.open(snapshot, def.name).await?;
             table
                 .update_datafusion_session(&ctx.state())
                 .map_err(|e| Error::delta(def.name, e))?;
-            ctx.register_table(def.name, table.table_provider().await?)?;
+            let provider = table.table_provider().with_session(scan.clone()).await?;
+            ctx.register_table(def.name, provider)?;
         }
         Ok(())
     }
@@ -133,4 +138,14 @@ impl Warehouse {
         }
         Ok(out)
     }
+}
+
+/// What delta-rs's scans take from a session: the session's string types (`Utf8`, not
+/// `Utf8View`: see `sql::config`) with delta-rs's own default of pushing predicates into
+/// the Parquet scan kept (it reads that from `pushdown_filters`, which is off in the
+/// session itself: row-level filtering there made the metric views slower).
+fn scan_settings(ctx: &SessionContext) -> Arc<SessionState> {
+    let mut config = ctx.copied_config();
+    config.options_mut().execution.parquet.pushdown_filters = true;
+    Arc::new(SessionStateBuilder::new().with_config(config).build())
 }

@@ -120,6 +120,7 @@ fn rewritten_views_equal_their_previous_definitions_on_the_sample() {
         "rectification_progress",
         "rectification_status",
         "assessments_enriched",
+        "plan_coverage",
     ] {
         assert!(compared.iter().any(|c| c == v), "{v} not compared: {compared:?}");
     }

@@ -10,8 +10,10 @@ WITH last_key AS (
     WHERE assessed_on <= {{as_of}}
     GROUP BY system_id
 )
+-- (`last_key` on the left: DataFusion 55 builds the hash table from it, one key per
+-- system, instead of from every assessment row; 500 → 400 MB for cycle_status at L)
 SELECT a.*
-FROM assessments a
-JOIN last_key k
+FROM last_key k
+JOIN assessments a
   ON k.system_id = a.system_id
  AND k.date_and_id = CAST(a.assessed_on AS VARCHAR) || a.assessment_id

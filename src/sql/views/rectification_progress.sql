@@ -13,19 +13,32 @@ WITH grid AS (
            CAST(make_date(y.year, q.quarter * 3, 1) + INTERVAL '1 month' - INTERVAL '1 day' AS DATE) AS quarter_end
     FROM (SELECT year, quarter FROM assessments GROUP BY year, quarter) y
     CROSS JOIN (VALUES (1), (2), (3), (4)) AS q(quarter)
+),
+per_quarter AS (
+    -- aggregated before the join with the grid, so the hash join builds the grid's few rows,
+    -- not rectification_by_system's 2 million at L (docs/PERFORMANCE.md)
+    SELECT year, quarter,
+           COUNT(DISTINCT CASE WHEN complete THEN department END) AS departments,
+           COUNT(DISTINCT CASE WHEN complete THEN unit END) AS units,
+           -- rectification_by_system has one row per year, quarter and system, so counting
+           -- its rows is the distinct count of systems (tests check that key)
+           COUNT(CASE WHEN complete THEN system_id END) AS systems,
+           COUNT(system_id) AS systems_assessed,
+           SUM(findings) AS findings,
+           SUM(findings_fixed) AS findings_fixed,
+           SUM(findings_overdue) AS findings_overdue
+    FROM rectification_by_system
+    GROUP BY year, quarter
 )
 SELECT g.year,
        g.quarter,
        g.quarter_end,
-       COUNT(DISTINCT CASE WHEN s.complete THEN s.department END) AS departments,
-       COUNT(DISTINCT CASE WHEN s.complete THEN s.unit END) AS units,
-       -- rectification_by_system has one row per year, quarter and system, so counting
-       -- its rows is the distinct count of systems (tests check that key)
-       COUNT(CASE WHEN s.complete THEN s.system_id END) AS systems,
-       COUNT(s.system_id) AS systems_assessed,
-       CAST(COALESCE(SUM(s.findings), 0) AS BIGINT) AS findings,
-       CAST(COALESCE(SUM(s.findings_fixed), 0) AS BIGINT) AS findings_fixed,
-       CAST(COALESCE(SUM(s.findings_overdue), 0) AS BIGINT) AS findings_overdue
+       COALESCE(p.departments, 0) AS departments,
+       COALESCE(p.units, 0) AS units,
+       COALESCE(p.systems, 0) AS systems,
+       COALESCE(p.systems_assessed, 0) AS systems_assessed,
+       CAST(COALESCE(p.findings, 0) AS BIGINT) AS findings,
+       CAST(COALESCE(p.findings_fixed, 0) AS BIGINT) AS findings_fixed,
+       CAST(COALESCE(p.findings_overdue, 0) AS BIGINT) AS findings_overdue
 FROM grid g
-LEFT JOIN rectification_by_system s ON s.year = g.year AND s.quarter = g.quarter
-GROUP BY g.year, g.quarter, g.quarter_end
+LEFT JOIN per_quarter p ON p.year = g.year AND p.quarter = g.quarter
