@@ -125,7 +125,10 @@ pub fn config() -> SessionConfig {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     // DataFusion's own settings from `DATAFUSION_*` variables first (e.g.
     // DATAFUSION_EXECUTION_BATCH_SIZE), for tuning without a rebuild.
-    let mut config = SessionConfig::from_env().unwrap_or_default();
+    let mut config = SessionConfig::from_env().unwrap_or_else(|e| {
+        tracing::warn!("the DATAFUSION_* variables are not used: {e}");
+        SessionConfig::default()
+    });
     // Strings as `Utf8`, not DataFusion 55's default `Utf8View`, unless a variable says
     // otherwise: a view keeps the whole Parquet page it points into alive, and a join's
     // build side or an aggregate's groups hold many pages for a few short names. At L
