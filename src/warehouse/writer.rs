@@ -73,7 +73,6 @@ impl Warehouse {
         // may take it first, a conflict like any other.)
         let read = writer.snapshot.version;
         writer.recovery = writer.recover(false).await.map_err(|e| conflict(e, read))?;
-        writer.base = writer.newest_versions().await?;
         if !writer.recovery.is_empty() {
             tracing::warn!(
                 restored = ?writer.recovery.restored,
@@ -244,17 +243,20 @@ impl Writer {
     pub async fn repair(&mut self) -> Result<Recovery> {
         let done = self.recover(true).await?;
         self.snapshot = self.wh.snapshot(None).await?;
-        self.base = self.newest_versions().await?;
+        self.base.insert(INGEST_LOG.name.to_string(), self.snapshot.version);
         Ok(done)
     }
 
     /// Puts tables ahead of the recorded version back, and removes staged files of an
-    /// interrupted ingest (of any time when `full`).
+    /// interrupted ingest (of any time when `full`). Sets the writer's base versions from
+    /// the same look-ups (each table's newest version, or the one its restore made).
     async fn recover(&mut self, full: bool) -> Result<Recovery> {
         let mut done = Recovery::default();
+        let mut base = TableVersions::new();
         for def in TABLES.iter().filter(|d| d.name != INGEST_LOG.name) {
             let recorded = self.snapshot.table_version(def.name);
             let latest = self.wh.latest_version(def.name).await?;
+            base.insert(def.name.to_string(), latest);
             if latest < recorded {
                 return Err(Error::Usage(format!(
                     "table `{}` is at Delta version {latest} but the warehouse records {recorded}: its log was damaged",
@@ -263,14 +265,21 @@ impl Writer {
             }
             if latest > recorded && self.wh.ahead(def.name, recorded).await? {
                 let table = self.wh.table(def.name).await?;
-                table
+                let (restored, _) = table
                     .restore()
                     .with_version_to_restore(recorded as u64)
                     .await
                     .map_err(|e| Error::delta(def.name, e))?;
+                let now = match restored.version() {
+                    Some(v) => v as i64,
+                    None => self.wh.latest_version(def.name).await?,
+                };
+                base.insert(def.name.to_string(), now);
                 done.restored.push((def.name.to_string(), latest, recorded));
             }
         }
+        base.insert(INGEST_LOG.name.to_string(), self.snapshot.version);
+        self.base = base;
         let (Some(pending), Some(root)) = (self.pending_path(), self.wh.local_root()) else {
             return Ok(done);
         };
