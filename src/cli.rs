@@ -29,7 +29,7 @@ pub struct Cli {
     /// Memory queries may use together, e.g. 4G or 512M (default: half the machine's
     /// memory). Sorts and aggregations over it spill to temporary files; a query that still
     /// needs more fails (`serve`: SQLSTATE 53200, the other queries go on).
-    #[arg(long, global = true, env = "CEPING_MEMORY_LIMIT", value_name = "SIZE", value_parser = crate::sql::runtime::parse_size)]
+    #[arg(long, global = true, env = "CEPING_MEMORY_LIMIT", value_name = "SIZE", value_parser = crate::settings::size::parse_usize)]
     pub memory_limit: Option<usize>,
 
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
@@ -65,7 +65,7 @@ pub enum Command {
         file: PathBuf,
         /// Read the file as this kind instead of detecting it.
         #[arg(long)]
-        kind: Option<String>,
+        kind: Option<crate::ingest::KindName>,
         /// How many sample rejects to show per sheet.
         #[arg(long, default_value_t = 10)]
         rejects: usize,
@@ -228,7 +228,7 @@ pub struct IngestArgs {
     pub files: Vec<PathBuf>,
     /// The kind of the files (detected from title, headers and file name when absent).
     #[arg(long)]
-    pub kind: Option<String>,
+    pub kind: Option<crate::ingest::KindName>,
     /// The year the files are about (detected from the title or file name when absent).
     #[arg(long)]
     pub year: Option<i32>,
@@ -246,8 +246,7 @@ pub struct IngestArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct TraceArgs {
-    /// The metric view: plan_coverage, execution_by_quarter, rectification_progress,
-    /// spending, letters_due or cycle_status.
+    #[arg(help = crate::sql::trace::TRACE_HELP)]
     pub view: String,
     #[arg(long)]
     pub year: Option<i32>,
@@ -267,18 +266,10 @@ pub struct TraceArgs {
     pub format: OutputFormat,
 }
 
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum ReportKind {
-    /// One quarter: plan, execution so far, rectification, letters due, spending.
-    Quarterly,
-    /// One year in the shape of the leadership briefing, with trends and next year's plan.
-    Briefing,
-}
-
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     #[arg(value_enum)]
-    pub kind: ReportKind,
+    pub kind: crate::report::ReportKind,
     #[arg(long)]
     pub year: i32,
     /// The quarter (quarterly reports).

@@ -1,5 +1,7 @@
-//! The library's error type. Data errors carry where they happened (file, sheet, row,
-//! column); the CLI prints them once.
+//! The library's error type. Each variant carries what a person needs to act on it (data
+//! errors: the file, sheet, row and column; I/O: the path; the writer: the lock, the
+//! conflict, the log), and [`Error::hint`] picks the advice by variant. The CLI prints an
+//! error once, with its hint.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -45,13 +47,24 @@ pub enum Error {
     DataFusion(#[from] datafusion::error::DataFusionError),
     #[error("{0}")]
     Arrow(#[from] datafusion::arrow::error::ArrowError),
+    /// A file operation (`fs-err` names the path in the message).
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A file ceping writes for people (a report, a letter, an export) could not be written.
+    #[error("writing `{path}`: {message}")]
+    Output { path: PathBuf, message: String },
+    /// A table's staged or stored Parquet data could not be written or read.
+    #[error("`{table}`: {message}")]
+    Storage { table: String, message: String },
+    /// The object store of an `s3://` warehouse.
+    #[error("{message}")]
+    Store { message: String },
     /// The file as a whole cannot be read: not a workbook, corrupt, encrypted, empty.
     #[error("{location}: {message}")]
     Workbook { location: Location, message: String },
-    #[error("{0}")]
-    Usage(String),
+    /// The writer lock file cannot be opened or locked (not: another writer holds it).
+    #[error("cannot lock `{path}`: {source}")]
+    Lock { path: PathBuf, source: std::io::Error },
     /// Another writer holds the warehouse.
     #[error("{0}")]
     Busy(String),
@@ -59,6 +72,25 @@ pub enum Error {
     /// decide); nothing of this write is recorded, and running it again is safe.
     #[error("{0}")]
     Conflict(String),
+    /// The warehouse's log and its tables disagree in a way repair cannot fix.
+    #[error("{0}")]
+    CorruptLog(String),
+    /// A pipeline file is not valid, or one of its steps failed.
+    #[error("`{}`{}: {message}", path.display(), step.map(|s| format!(", step {s}")).unwrap_or_default())]
+    Pipeline {
+        path: PathBuf,
+        step: Option<usize>,
+        message: String,
+    },
+    /// The server cannot start (address, password, TLS).
+    #[error("{0}")]
+    Serve(String),
+    /// A bug: a thread ended without an answer.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// A request that cannot be carried out as given (a flag, a name, a date).
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Error {
@@ -74,5 +106,58 @@ impl Error {
             location,
             message: message.into(),
         }
+    }
+
+    pub fn output(path: &std::path::Path, message: impl fmt::Display) -> Self {
+        Error::Output {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+
+    /// What to do about it, chosen by the kind of error.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Busy(_) => Some("wait longer with --wait SECONDS, or run it again when the other ingest is done"),
+            Error::Conflict(_) => Some("another writer won the race; running the same command again is safe"),
+            Error::CorruptLog(_) => Some("`ceping check` reports what the log and the tables hold"),
+            _ if self.missing_data_file() => Some(
+                "a data file of the version read is gone; `ceping optimize` deletes the files of versions \
+                 older than its retention (an --as-of time or version before that cannot be read), \
+                 and `ceping check` says whether the newest version is whole",
+            ),
+            _ => None,
+        }
+    }
+
+    /// Whether a data file (Parquet) a read needed is not in the store.
+    fn missing_data_file(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cause {
+            if let Some(object_store::Error::NotFound { path, .. }) = e.downcast_ref::<object_store::Error>() {
+                return path.ends_with(".parquet");
+            }
+            if let Some(datafusion::error::DataFusionError::ObjectStore(inner)) =
+                e.downcast_ref::<datafusion::error::DataFusionError>()
+            {
+                if let object_store::Error::NotFound { path, .. } = inner.as_ref() {
+                    return path.ends_with(".parquet");
+                }
+            }
+            // Parquet's async reader keeps only the text of the store's NotFound.
+            if let Some(datafusion::error::DataFusionError::ParquetError(p)) =
+                e.downcast_ref::<datafusion::error::DataFusionError>()
+            {
+                let text = p.to_string();
+                return text.contains(".parquet") && text.contains("not found");
+            }
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::NotFound && io.to_string().contains(".parquet") {
+                    return true;
+                }
+            }
+            cause = e.source();
+        }
+        false
     }
 }

@@ -8,6 +8,8 @@
 
 pub mod cli;
 pub mod error;
+pub mod schema;
+pub mod settings;
 pub mod sql;
 pub mod warehouse;
 

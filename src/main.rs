@@ -44,14 +44,10 @@ fn main() -> ExitCode {
         // The reader of our output went away (`ceping sql … | head`): not an error.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            let text = chain(&e);
-            eprintln!("error: {text}");
-            if text.contains(".parquet") && text.contains("not found") {
-                eprintln!(
-                    "hint: a data file of the version read is gone; `ceping optimize` deletes the files of versions \
-                     older than its retention (an --as-of time or version before that cannot be read), \
-                     and `ceping check` says whether the newest version is whole"
-                );
+            eprintln!("error: {}", chain(&e));
+            // The advice is chosen by the kind of error (`ceping::Error::hint`).
+            if let Some(hint) = e.chain().find_map(|c| c.downcast_ref::<ceping::Error>()?.hint()) {
+                eprintln!("hint: {hint}");
             }
             ExitCode::FAILURE
         }

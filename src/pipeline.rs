@@ -8,87 +8,188 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::ingest::load::Outcome;
 use crate::ingest::Options;
-use crate::ops;
+use crate::ops::{self, Outcome};
+use crate::report::letters::LetterKind;
+use crate::report::{Lang, ReportKind};
 use crate::sql::print::{write_batches, write_file, OutputFormat};
-use crate::sql::{self, exec};
+use crate::sql::{self, exec, Session};
 use crate::warehouse::Warehouse;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A pipeline file: a description and its steps, in order.
+#[derive(Debug)]
 pub struct Pipeline {
     pub description: Option<String>,
-    #[serde(rename = "step", default)]
-    pub steps: Vec<Step>,
+    pub steps: Vec<(Option<String>, Step)>,
 }
 
-/// One step: exactly one of `ingest`, `print`, `export` (with `to`).
+/// One step of a pipeline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Glob patterns; each expands in sorted order (so 第1版 loads before 第2版).
+    Ingest { patterns: Vec<String> },
+    /// A query whose result is printed as a table.
+    Print { sql: String },
+    /// A query written to `to`, in the format its extension names.
+    Export { sql: String, to: PathBuf },
+    /// A report of `year` (and `quarter`), written to `out`.
+    Report {
+        kind: ReportKind,
+        year: i32,
+        quarter: Option<i8>,
+        out: PathBuf,
+        lang: Lang,
+    },
+    /// The department preview sheets of `year`'s plan, into `out`.
+    Preview { year: i32, out: PathBuf },
+    /// The letters due on `date`, into `out`.
+    Letters { date: chrono::NaiveDate, out: PathBuf },
+}
+
+/// A `[[step]]` table as written: a title, one action and its parameters.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Step {
-    pub title: Option<String>,
-    /// Glob patterns; each expands in sorted order (so 第1版 loads before 第2版).
-    pub ingest: Option<Vec<String>>,
-    /// A query whose result is printed as a table.
-    pub print: Option<String>,
-    /// A query written to `to`, in the format its extension names.
-    pub export: Option<String>,
-    pub to: Option<PathBuf>,
-    /// `quarterly` or `briefing`, written to `out` for `year` (and `quarter`).
-    pub report: Option<String>,
-    pub year: Option<i32>,
-    pub quarter: Option<i8>,
-    pub out: Option<PathBuf>,
-    /// `zh` (default) or `en`.
-    pub lang: Option<String>,
-    /// `preview = true`: the department preview sheets of `year`'s plan, into `out`.
-    pub preview: Option<bool>,
-    /// `letters = "2019-07-01"`: the letters due on that date, into `out`.
-    pub letters: Option<String>,
+struct RawStep {
+    title: Option<String>,
+    ingest: Option<Vec<String>>,
+    print: Option<String>,
+    export: Option<String>,
+    to: Option<PathBuf>,
+    report: Option<ReportKind>,
+    year: Option<i32>,
+    quarter: Option<i8>,
+    out: Option<PathBuf>,
+    lang: Option<Lang>,
+    preview: Option<bool>,
+    letters: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPipeline {
+    description: Option<String>,
+    #[serde(rename = "step", default)]
+    steps: Vec<RawStep>,
+}
+
+const SHAPES: &str = "give exactly one of `ingest`, `print`, `export` with `to`, `report` or `preview = true` with `year` and `out`, or `letters` (a date) with `out`";
+
+impl TryFrom<RawStep> for Step {
+    type Error = String;
+    fn try_from(s: RawStep) -> std::result::Result<Step, String> {
+        if let Some(q) = s.quarter.filter(|q| !(1..=4).contains(q)) {
+            return Err(format!("quarter = {q} is not a quarter (1–4)"));
+        }
+        if let Some(y) = s.year.filter(|y| !(1..=9999).contains(y)) {
+            return Err(format!("year = {y} is not a year (1–9999)"));
+        }
+        let step = match s {
+            RawStep {
+                ingest: Some(patterns),
+                print: None,
+                export: None,
+                to: None,
+                report: None,
+                preview: None | Some(false),
+                letters: None,
+                ..
+            } => Step::Ingest { patterns },
+            RawStep {
+                print: Some(sql),
+                ingest: None,
+                export: None,
+                to: None,
+                report: None,
+                preview: None | Some(false),
+                letters: None,
+                ..
+            } => Step::Print { sql },
+            RawStep {
+                export: Some(sql),
+                to: Some(to),
+                ingest: None,
+                print: None,
+                report: None,
+                preview: None | Some(false),
+                letters: None,
+                ..
+            } => Step::Export { sql, to },
+            RawStep {
+                report: Some(kind),
+                year: Some(year),
+                out: Some(out),
+                ingest: None,
+                print: None,
+                export: None,
+                to: None,
+                preview: None | Some(false),
+                letters: None,
+                quarter,
+                lang,
+                ..
+            } => Step::Report {
+                kind,
+                year,
+                quarter,
+                out,
+                lang: lang.unwrap_or_default(),
+            },
+            RawStep {
+                preview: Some(true),
+                year: Some(year),
+                out: Some(out),
+                ingest: None,
+                print: None,
+                export: None,
+                to: None,
+                report: None,
+                letters: None,
+                ..
+            } => Step::Preview { year, out },
+            RawStep {
+                letters: Some(date),
+                out: Some(out),
+                ingest: None,
+                print: None,
+                export: None,
+                to: None,
+                report: None,
+                preview: None | Some(false),
+                ..
+            } => {
+                let date = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                    .map_err(|e| format!("letters = \"{date}\" is not a date (YYYY-MM-DD): {e}"))?;
+                Step::Letters { date, out }
+            }
+            _ => return Err(SHAPES.into()),
+        };
+        Ok(step)
+    }
 }
 
 pub fn load(path: &Path) -> Result<Pipeline> {
     let text = fs_err::read_to_string(path)?;
-    let p: Pipeline = toml::from_str(&text).map_err(|e| Error::Usage(format!("`{}`: {e}", path.display())))?;
-    for (i, s) in p.steps.iter().enumerate() {
-        let actions = [
-            s.ingest.is_some(),
-            s.print.is_some(),
-            s.export.is_some(),
-            s.report.is_some(),
-            s.preview == Some(true),
-            s.letters.is_some(),
-        ]
-        .iter()
-        .filter(|x| **x)
-        .count();
-        let report_ok = s.report.is_none() || (s.year.is_some() && s.out.is_some());
-        let preview_ok = s.preview != Some(true) || (s.year.is_some() && s.out.is_some());
-        let letters_ok = s.letters.is_none() || s.out.is_some();
-        if let Some(q) = s.quarter.filter(|q| !(1..=4).contains(q)) {
-            return Err(Error::Usage(format!(
-                "`{}`, step {}: quarter = {q} is not a quarter (1–4)",
-                path.display(),
-                i + 1
-            )));
-        }
-        if let Some(y) = s.year.filter(|y| !(1..=9999).contains(y)) {
-            return Err(Error::Usage(format!(
-                "`{}`, step {}: year = {y} is not a year (1–9999)",
-                path.display(),
-                i + 1
-            )));
-        }
-        if actions != 1 || s.export.is_some() != s.to.is_some() || !report_ok || !preview_ok || !letters_ok {
-            return Err(Error::Usage(format!(
-                "`{}`, step {}: give exactly one of `ingest`, `print`, `export` with `to`, `report` or `preview = true` with `year` and `out`, or `letters` (a date) with `out`",
-                path.display(),
-                i + 1
-            )));
-        }
-    }
-    Ok(p)
+    let error = |step: Option<usize>, message: String| Error::Pipeline {
+        path: path.to_path_buf(),
+        step,
+        message,
+    };
+    let raw: RawPipeline = toml::from_str(&text).map_err(|e| error(None, e.to_string()))?;
+    let steps = raw
+        .steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let title = s.title.clone();
+            Step::try_from(s)
+                .map(|step| (title, step))
+                .map_err(|e| error(Some(i + 1), e))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Pipeline {
+        description: raw.description,
+        steps,
+    })
 }
 
 /// Runs every step, writing what it shows to `out`; stops at the first failing one.
@@ -97,86 +198,69 @@ pub async fn run(wh: &Warehouse, path: &Path, out: &mut dyn Write) -> Result<()>
     if let Some(d) = &pipeline.description {
         writeln!(out, "{d}")?;
     }
-    for (i, step) in pipeline.steps.iter().enumerate() {
-        let title = step.title.clone().unwrap_or_default();
-        if let Some(patterns) = &step.ingest {
-            writeln!(out, "\n== {}. ingest {title}", i + 1)?;
-            ingest_step(wh, patterns, out).await?;
-        } else if let Some(q) = &step.print {
-            writeln!(out, "\n== {}. {title}", i + 1)?;
-            let session = sql::session(wh, None).await?;
-            for (schema, batches) in ops::query(&session, q).await? {
-                write_batches(&schema, &batches, OutputFormat::Table, out)?;
+    for (i, (title, step)) in pipeline.steps.iter().enumerate() {
+        let title = title.clone().unwrap_or_default();
+        let failed = |e: Error| Error::Pipeline {
+            path: path.to_path_buf(),
+            step: Some(i + 1),
+            message: e.to_string(),
+        };
+        match step {
+            Step::Ingest { patterns } => {
+                writeln!(out, "\n== {}. ingest {title}", i + 1)?;
+                ingest_step(wh, patterns, out).await?;
             }
-        } else if let (Some(q), Some(to)) = (&step.export, &step.to) {
-            let session = sql::session(wh, None).await?;
-            export(&session.ctx, q, to).await?;
-            writeln!(out, "\n== {}. export {title}→ {}", i + 1, to.display())?;
-        } else if let (Some(kind), Some(year), Some(dir)) = (&step.report, step.year, &step.out) {
-            let briefing = match kind.as_str() {
-                "briefing" => true,
-                "quarterly" => false,
-                other => {
-                    return Err(Error::Usage(format!(
-                        "`{}`, step {}: report `{other}` is `briefing` or `quarterly`",
-                        path.display(),
-                        i + 1
-                    )))
+            Step::Print { sql } => {
+                writeln!(out, "\n== {}. {title}", i + 1)?;
+                let session = sql::session(wh, None).await?;
+                for (schema, batches) in ops::query(&session, sql).await? {
+                    write_batches(&schema, &batches, OutputFormat::Table, out)?;
                 }
-            };
-            let lang = match step.lang.as_deref() {
-                Some("en") => crate::report::Lang::En,
-                None | Some("zh") => crate::report::Lang::Zh,
-                Some(other) => {
-                    return Err(Error::Usage(format!(
-                        "`{}`, step {}: lang `{other}` is `zh` or `en`",
-                        path.display(),
-                        i + 1
-                    )))
-                }
-            };
-            let req = ops::ReportRequest {
-                briefing,
+            }
+            Step::Export { sql, to } => {
+                let session = sql::session(wh, None).await?;
+                export(&session, sql, to).await?;
+                writeln!(out, "\n== {}. export {title}→ {}", i + 1, to.display())?;
+            }
+            Step::Report {
+                kind,
                 year,
-                quarter: step.quarter,
-                as_of: None,
+                quarter,
+                out: dir,
                 lang,
-                out: dir.clone(),
-            };
-            ops::report(wh, &req)
-                .await
-                .map_err(|e| Error::Usage(format!("`{}`, step {}: {e}", path.display(), i + 1)))?;
-            writeln!(out, "\n== {}. report {title}→ {}", i + 1, dir.display())?;
-        } else if let (Some(true), Some(year), Some(dir)) = (step.preview, step.year, &step.out) {
-            let (written, _) = ops::export_preview(wh, year, dir, None)
-                .await
-                .map_err(|e| Error::Usage(format!("`{}`, step {}: {e}", path.display(), i + 1)))?;
-            writeln!(
-                out,
-                "\n== {}. preview sheets {title}→ {} ({} departments)",
-                i + 1,
-                dir.display(),
-                written.files.len()
-            )?;
-        } else if let (Some(date), Some(dir)) = (&step.letters, &step.out) {
-            let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").map_err(|e| {
-                Error::Usage(format!(
-                    "`{}`, step {}: letters = \"{date}\" is not a date (YYYY-MM-DD): {e}",
-                    path.display(),
-                    i + 1
-                ))
-            })?;
-            let written = ops::letters(wh, date, dir, None)
-                .await
-                .map_err(|e| Error::Usage(format!("`{}`, step {}: {e}", path.display(), i + 1)))?;
-            let urge = written.letters.iter().filter(|l| l.kind == "urge").count();
-            writeln!(
-                out,
-                "\n== {}. letters {title}→ {} ({} 便函, {urge} 督促函)",
-                i + 1,
-                dir.display(),
-                written.letters.len() - urge
-            )?;
+            } => {
+                let req = ops::ReportRequest {
+                    kind: *kind,
+                    year: *year,
+                    quarter: *quarter,
+                    as_of: None,
+                    lang: *lang,
+                    out: dir.clone(),
+                };
+                ops::report(wh, &req).await.map_err(failed)?;
+                writeln!(out, "\n== {}. report {title}→ {}", i + 1, dir.display())?;
+            }
+            Step::Preview { year, out: dir } => {
+                let (written, _) = ops::export_preview(wh, *year, dir, None).await.map_err(failed)?;
+                writeln!(
+                    out,
+                    "\n== {}. preview sheets {title}→ {} ({} departments)",
+                    i + 1,
+                    dir.display(),
+                    written.files.len()
+                )?;
+            }
+            Step::Letters { date, out: dir } => {
+                let written = ops::letters(wh, *date, dir, None).await.map_err(failed)?;
+                let urge = written.letters.iter().filter(|l| l.kind == LetterKind::Urge).count();
+                writeln!(
+                    out,
+                    "\n== {}. letters {title}→ {} ({} 便函, {urge} 督促函)",
+                    i + 1,
+                    dir.display(),
+                    written.letters.len() - urge
+                )?;
+            }
         }
     }
     Ok(())
@@ -229,7 +313,8 @@ async fn ingest_step(wh: &Warehouse, patterns: &[String], out: &mut dyn Write) -
 }
 
 /// Writes a query's result to a file whose extension names the format.
-pub async fn export(ctx: &datafusion::prelude::SessionContext, q: &str, to: &Path) -> Result<()> {
+pub async fn export(session: &Session, q: &str, to: &Path) -> Result<()> {
+    let ctx = &session.ctx;
     if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs_err::create_dir_all(dir)?;
     }
@@ -248,7 +333,11 @@ pub async fn export(ctx: &datafusion::prelude::SessionContext, q: &str, to: &Pat
             let headers = schema
                 .fields()
                 .iter()
-                .map(|f| crate::warehouse::schema::label_of(f.name()).map_or_else(|| f.name().clone(), str::to_string))
+                .map(|f| {
+                    session
+                        .column_words(None, f.name())
+                        .map_or_else(|| f.name().clone(), |(_, zh)| zh.to_string())
+                })
                 .collect();
             return crate::report::xlsx::save(
                 to,

@@ -8,9 +8,9 @@ use std::sync::Mutex;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::IngestArgs;
-use crate::ingest::load::Outcome;
-use crate::ingest::{Options, Parsed, SheetReport};
-use crate::ops;
+use crate::ingest::{KindName, Options, Parsed, SheetReport};
+use crate::ops::{self, Outcome};
+use crate::settings::Limits;
 use crate::sql::print::{write_batches, OutputFormat};
 use crate::warehouse::Warehouse;
 
@@ -154,8 +154,14 @@ fn print_sheets(sheets: &[SheetReport], out: &mut dyn Write) -> std::io::Result<
 }
 
 /// `ceping inspect`: how the file would be read, without a warehouse.
-pub fn inspect(path: &Path, kind: Option<&str>, max_rejects: usize, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let parsed: Parsed = ops::inspect(path, kind)?;
+pub fn inspect(
+    path: &Path,
+    kind: Option<KindName>,
+    max_rejects: usize,
+    limits: &Limits,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let parsed: Parsed = ops::inspect(path, kind, limits)?;
     writeln!(
         out,
         "{}: kind {}, year {}",

@@ -7,11 +7,13 @@ mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 
 use crate::cli::{Cli, Command, SqlArgs};
 use crate::ops;
+use crate::settings::{Flags, Settings};
 use crate::sql::print::{write_batches, write_file, OutputFormat};
 use crate::sql::{self, exec};
 use crate::warehouse::Warehouse;
@@ -24,61 +26,36 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(code)
 }
 
-/// The workbook limits: defaults, then `<warehouse>/ceping.toml`'s `[limits]`, then
-/// `CEPING_LIMITS`, then `--limit` flags.
-fn configure_limits(cli: &Cli) -> anyhow::Result<()> {
-    use crate::ingest::limits::{self, Limits};
-    let mut l = Limits::default();
-    // (A warehouse on object storage takes its limits from the environment and flags.)
-    let settings = std::path::Path::new(&cli.warehouse).join("ceping.toml");
-    let local = !cli.warehouse.starts_with("s3://");
-    if let Some(text) = local.then(|| fs_err::read_to_string(&settings).ok()).flatten() {
-        let table: toml::Table = toml::from_str(&text).with_context(|| format!("reading {}", settings.display()))?;
-        if let Some(toml::Value::Table(section)) = table.get("limits") {
-            for (name, value) in section {
-                let value = match value {
-                    toml::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                l = l
-                    .apply(&format!("{name}={value}"))
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", settings.display()))?;
-            }
-        }
-    }
-    if let Ok(env) = std::env::var("CEPING_LIMITS") {
-        l = l.apply(&env).map_err(|e| anyhow::anyhow!("CEPING_LIMITS: {e}"))?;
-    }
-    for flag in &cli.limits {
-        l = l.apply(flag).map_err(|e| anyhow::anyhow!("--limit: {e}"))?;
-    }
-    limits::set(l);
-    Ok(())
+/// The settings of this run: flags, environment, `<warehouse>/ceping.toml`.
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    Settings::resolve(Flags {
+        warehouse: cli.warehouse.clone(),
+        limits: cli.limits.clone(),
+        memory_limit: cli.memory_limit,
+    })
+    .map_err(anyhow::Error::msg)
 }
 
 async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    configure_limits(&cli)?;
-    if let Some(bytes) = cli.memory_limit {
-        sql::runtime::set_memory_limit(bytes);
-    }
+    let settings = Arc::new(settings(&cli)?);
     // `inspect` reads only the workbook: it must not create a warehouse as a side effect.
     if let Command::Inspect { file, kind, rejects } = &cli.command {
-        return ingest::inspect(file, kind.as_deref(), *rejects, out);
+        return ingest::inspect(file, *kind, *rejects, &settings.limits, out);
     }
-    let wh = Warehouse::open_or_create(&crate::warehouse::Root::parse(&cli.warehouse)?).await?;
+    let wh = ops::open(settings).await?;
     match cli.command {
         Command::Init => {
             writeln!(out, "warehouse `{}` ready (version {})", wh.root(), wh.version().await?)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Tables { format } => {
-            let (schema, batches) = ops::tables()?;
+            let (schema, batches) = ops::tables(&wh)?;
             write_batches(&schema, &batches, format, out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Describe { name, format } => {
-            let (schema, batches) = ops::describe(&wh, &name).await?;
-            if let (OutputFormat::Table, Some((kind, label, doc))) = (format, exec::doc_of(&name)) {
+            let ((schema, batches), doc) = ops::describe(&wh, &name).await?;
+            if let (OutputFormat::Table, Some((kind, label, doc))) = (format, doc) {
                 writeln!(out, "{kind} {name} ({label})")?;
                 for line in sql::print::wrap(&doc, sql::print::terminal_width().unwrap_or(100)) {
                     writeln!(out, "  {line}")?;
@@ -117,7 +94,7 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         }
         Command::Report(r) => {
             let req = ops::ReportRequest {
-                briefing: matches!(r.kind, crate::cli::ReportKind::Briefing),
+                kind: r.kind,
                 year: r.year,
                 quarter: r.quarter,
                 as_of: r.as_of,
@@ -163,7 +140,11 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                     l.days_late()
                 )?;
             }
-            let urge = written.letters.iter().filter(|l| l.kind == "urge").count();
+            let urge = written
+                .letters
+                .iter()
+                .filter(|l| l.kind == crate::report::letters::LetterKind::Urge)
+                .count();
             writeln!(
                 out,
                 "{} letters due on {date} ({} 便函, {urge} 督促函; warehouse version {}); index: {}",

@@ -139,7 +139,8 @@ pub async fn run(session: &Session, format: OutputFormat) -> Result<bool> {
                         println!("{HELP}");
                         Ok(())
                     }
-                    Command::List => list_tables().and_then(|l| print_listing(l, OutputFormat::Table)),
+                    Command::List => list_tables(session.catalog, session.views())
+                        .and_then(|l| print_listing(l, OutputFormat::Table)),
                     Command::Describe(name) => match describe(session, &name).await {
                         Ok(l) => print_listing(l, OutputFormat::Table),
                         Err(e) => Err(e),

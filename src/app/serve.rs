@@ -16,7 +16,7 @@ pub async fn run(wh: &Warehouse, args: ServeArgs) -> anyhow::Result<ExitCode> {
             let text = fs_err::read_to_string(path).context("reading the password file")?;
             Some(text.lines().next().unwrap_or_default().to_string())
         }
-        None => std::env::var("CEPING_PASSWORD").ok(),
+        None => wh.settings().password.clone(),
     };
     let options = ServeOptions {
         listen: args.listen,
@@ -24,7 +24,7 @@ pub async fn run(wh: &Warehouse, args: ServeArgs) -> anyhow::Result<ExitCode> {
         tls: args.tls_cert.zip(args.tls_key),
         max_connections: args.max_connections.max(1),
         query_timeout: Duration::from_secs(args.query_timeout.max(1)),
-        memory_limit: crate::sql::runtime::memory_limit(),
+        memory_limit: wh.settings().query.memory_limit,
         drain: Duration::from_secs(args.drain),
     };
     let server = serve::bind(wh.clone(), options).await?;

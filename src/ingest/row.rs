@@ -15,7 +15,7 @@ use super::kind::Field;
 use super::normalize::{self, DateValue};
 use super::workbook::Cell;
 use crate::error::Result;
-use crate::warehouse::schema::TableDef;
+use crate::schema::TableDef;
 
 /// A column value ready for Arrow.
 #[derive(Debug, Clone, PartialEq)]

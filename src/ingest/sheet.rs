@@ -1,6 +1,11 @@
 //! The sheet walker shared by every kind: finds the header band among the first rows,
 //! maps columns to the kind's fields, skips title/total/note/repeated-header rows, fills
-//! merged and "same as above" cells, and hands each data row on. Pure: rows in, events out.
+//! merged and "same as above" cells, and hands each data row on; and reads the year, money
+//! unit and department that titles and sheet names state. Pure: rows in, events out.
+//!
+//! (Long, ~730 lines and its tests: the header band's rules and the walker's skip and fill
+//! rules decide together which row is data, and the fuzz crate compiles this file with
+//! `cells`, `field` and `normalize` alone; split, it would need a fifth file there.)
 
 use std::collections::BTreeMap;
 
@@ -755,7 +760,7 @@ mod tests {
 
         /// A data cell: any synonym of any field (with a suffix), or an ordinary value.
         fn cell() -> impl Strategy<Value = String> {
-            let fields = crate::ingest::plan::Plan.fields();
+            let fields = crate::ingest::kinds::plan::Plan.fields();
             prop_oneof![
                 (0..fields.len(), 0usize..8, 0..SUFFIXES.len()).prop_map(move |(f, s, x)| {
                     let syn = fields[f].synonyms;
@@ -772,10 +777,10 @@ mod tests {
             #[test]
             fn the_real_header_is_chosen_and_no_data_row_is_skipped(
                 title in any::<bool>(),
-                extra in proptest::sample::subsequence((0..crate::ingest::plan::Plan.fields().len()).collect::<Vec<_>>(), 0..6),
+                extra in proptest::sample::subsequence((0..crate::ingest::kinds::plan::Plan.fields().len()).collect::<Vec<_>>(), 0..6),
                 data in proptest::collection::vec(proptest::collection::vec(cell(), 8), 1..25),
             ) {
-                let kind = &crate::ingest::plan::Plan;
+                let kind = &crate::ingest::kinds::plan::Plan;
                 let fields = kind.fields();
                 let mut chosen: Vec<usize> = fields
                     .iter()
@@ -873,7 +878,7 @@ mod tests {
 
     #[test]
     fn merged_department_cells_fill_down_from_merged_regions() {
-        let fields = super::super::plan::FIELDS;
+        let fields = super::super::kinds::plan::FIELDS;
         let header = row(1, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]);
         let band = band(fields, &header, None, Some(&[]));
         let merges = vec![MergedRegion {
@@ -891,7 +896,7 @@ mod tests {
 
     #[test]
     fn totals_notes_and_repeated_headers_are_skipped() {
-        let fields = super::super::plan::FIELDS;
+        let fields = super::super::kinds::plan::FIELDS;
         let header = row(0, &[(0, "主管部门"), (1, "预算单位"), (2, "系统名称")]);
         let band = band(fields, &header, None, None);
         let mut w = Walker::new(fields, band, None);
@@ -908,7 +913,7 @@ mod tests {
 
     #[test]
     fn two_row_header_bands_join_group_and_sub_headers() {
-        let fields = super::super::assessments::FIELDS;
+        let fields = super::super::kinds::assessments::FIELDS;
         let top = row(2, &[(0, "报告编号"), (1, "系统名称"), (2, "风险数量")]);
         let bottom = row(3, &[(2, "高"), (3, "中"), (4, "低")]);
         let merges = [MergedRegion {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::warehouse::schema::{INGEST_LOG, TABLES};
+use crate::schema::INGEST_LOG;
 use crate::warehouse::{LogRow, TableWrite, Warehouse};
 
 /// What `optimize` did.
@@ -37,7 +37,7 @@ pub async fn optimize(wh: &Warehouse, retention: Option<Duration>, wait: Duratio
     let mut writer = wh.writer(wait).await?;
     let files = |snapshot: crate::warehouse::Snapshot| async move {
         let mut out = Vec::new();
-        for def in TABLES.iter().filter(|d| d.name != INGEST_LOG.name) {
+        for def in wh.catalog().tables().filter(|d| d.name != INGEST_LOG.name) {
             let table = wh.open(&snapshot, def.name).await?;
             let n = table.get_file_uris().map_err(|e| Error::delta(def.name, e))?.count();
             out.push((def, n));

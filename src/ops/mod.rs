@@ -9,15 +9,26 @@ mod ingest;
 mod maintain;
 mod read;
 
-pub use ingest::{ingest, inspect, FileResult, IngestRequest};
+pub use ingest::{ingest, inspect, FileResult, IngestRequest, Outcome};
 pub use maintain::{optimize, Optimized};
 pub use read::{
     check, describe, diff, export_fixlists, export_preview, history, letters, query, rejects, report, tables, trace,
     CheckResult, LettersWritten, ReportRequest, ReportWritten, TraceRequest,
 };
 
+use std::sync::Arc;
+
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
+
+use crate::error::Result;
+use crate::settings::Settings;
+use crate::warehouse::Warehouse;
+
+/// Opens (or creates) the warehouse the settings name, with every kind's table.
+pub async fn open(settings: Arc<Settings>) -> Result<Warehouse> {
+    Warehouse::open_or_create(settings, crate::ingest::kinds::catalog()).await
+}
 
 /// A query result: its schema and rows.
 pub type Rows = (SchemaRef, Vec<RecordBatch>);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Rows;
 use crate::error::{Error, Result};
-use crate::report::{Lang, Scope};
+use crate::report::{Lang, ReportKind, Scope};
 use crate::sql::{self, exec, trace::Filters, Session};
 use crate::warehouse::check::Report as CheckReport;
 use crate::warehouse::{AsOf, Warehouse};
@@ -17,14 +17,14 @@ pub async fn query(session: &Session, sql_text: &str) -> Result<Vec<Rows>> {
 }
 
 /// Every table and view with its label and meaning.
-pub fn tables() -> Result<Rows> {
-    exec::list_tables()
+pub fn tables(wh: &Warehouse) -> Result<Rows> {
+    exec::list_tables(wh.catalog(), sql::views(wh.settings().query.views_dir.as_deref()))
 }
 
-/// One table's or view's columns.
-pub async fn describe(wh: &Warehouse, name: &str) -> Result<Rows> {
+/// One table's or view's columns, and its kind, label and documentation.
+pub async fn describe(wh: &Warehouse, name: &str) -> Result<(Rows, Option<(&'static str, &'static str, String)>)> {
     let session = sql::session(wh, None).await?;
-    exec::describe(&session, name).await
+    Ok((exec::describe(&session, name).await?, exec::doc_of(&session, name)))
 }
 
 /// The warehouse's versions, one per ingested file.
@@ -76,8 +76,7 @@ pub async fn trace(wh: &Warehouse, req: &TraceRequest) -> Result<Rows> {
 /// A report to write.
 #[derive(Debug, Clone)]
 pub struct ReportRequest {
-    /// `quarterly` (with a quarter) or `briefing`.
-    pub briefing: bool,
+    pub kind: ReportKind,
     pub year: i32,
     pub quarter: Option<i8>,
     pub as_of: Option<AsOf>,
@@ -95,14 +94,16 @@ pub async fn report(wh: &Warehouse, req: &ReportRequest) -> Result<ReportWritten
     if !(1..=9999).contains(&req.year) {
         return Err(Error::Usage(format!("--year {} is not a year (1–9999)", req.year)));
     }
-    let scope = match (req.briefing, req.quarter) {
-        (true, _) => Scope::Briefing { year: req.year },
-        (false, Some(quarter)) if (1..=4).contains(&quarter) => Scope::Quarterly {
+    let scope = match (req.kind, req.quarter) {
+        (ReportKind::Briefing, _) => Scope::Briefing { year: req.year },
+        (ReportKind::Quarterly, Some(quarter)) if (1..=4).contains(&quarter) => Scope::Quarterly {
             year: req.year,
             quarter,
         },
-        (false, Some(quarter)) => return Err(Error::Usage(format!("quarter {quarter} is not a quarter (1–4)"))),
-        (false, None) => {
+        (ReportKind::Quarterly, Some(quarter)) => {
+            return Err(Error::Usage(format!("quarter {quarter} is not a quarter (1–4)")))
+        }
+        (ReportKind::Quarterly, None) => {
             return Err(Error::Usage(
                 "a quarterly report needs a quarter (--quarter 1–4)".into(),
             ))

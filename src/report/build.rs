@@ -11,7 +11,8 @@ use crate::sql::exec::query;
 use crate::sql::print::cell_strings;
 use crate::sql::Session;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Lang {
     /// Chinese titles, headers, axes and legends.
     #[default]
@@ -92,8 +93,7 @@ impl Table {
 /// A code's Chinese word, in the columns that hold codes.
 fn zh_word(column: &str, value: &str) -> Option<&'static str> {
     Some(match (column, value) {
-        ("letter", "notice") => "便函",
-        ("letter", "urge") => "督促函",
+        ("letter", code) => super::letters::LetterKind::from_code(code)?.short(),
         ("status", "on_time") => "按期",
         ("status", "due_soon") => "即将到期",
         ("status", "overdue") => "逾期",
@@ -180,50 +180,26 @@ pub struct Report {
     pub charts: Vec<(String, Chart)>,
 }
 
-/// Column headers in the report's language.
-fn header(col: &str, lang: Lang) -> String {
+/// A column's heading in the report's language: the short heading of its words in the
+/// view's header (or the label of the table or view that has the column), the column
+/// name in English.
+fn header(session: &Session, view: &str, col: &str, lang: Lang) -> String {
     if lang == Lang::En {
         return col.to_string();
     }
-    let zh = match col {
-        "year" => "年度",
-        "quarter" => "季度",
-        "quarter_end" => "季末",
-        "revision" => "版次",
-        "departments" => "主管部门数",
-        "units" => "预算单位数",
-        "systems" => "系统数",
-        "unplanned_systems" => "计划外系统",
-        "cumulative_systems" => "累计系统",
-        "planned_systems" => "计划系统",
-        "planned_systems_assessed" => "计划内已测",
-        "completion_rate" => "完成率",
-        "systems_assessed" => "已测系统",
-        "findings" => "问题数",
-        "findings_fixed" => "已整改",
-        "findings_overdue" => "逾期未改",
-        "systems_behind" => "滞后系统",
-        "earliest_due" => "最早应测",
-        "days_late" => "滞后天数",
-        "letter" => "函件",
-        "requested" => "申报（元）",
-        "approved" => "批复（元）",
-        "spent" => "支出（元）",
-        "rectification_spent" => "整改支出（元）",
-        "service_spent" => "服务支出（元）",
-        "assessment_fees" => "测评费（元）",
-        "fee_per_system" => "每系统测评费（元）",
-        "status" => "状态",
-        "department" => "主管部门",
-        "unit" => "预算单位",
-        other => crate::warehouse::schema::label_of(other).unwrap_or(other),
-    };
-    zh.to_string()
+    session
+        .column_words(Some(view), col)
+        .map_or(col, |(heading, _)| heading)
+        .to_string()
 }
 
 async fn table(session: &Session, title: &str, view: &'static str, sql: &str, lang: Lang) -> Result<Table> {
     let (schema, batches) = query(&session.ctx, sql).await?;
-    let xlsx_headers: Vec<String> = schema.fields().iter().map(|f| header(f.name(), lang)).collect();
+    let xlsx_headers: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| header(session, view, f.name(), lang))
+        .collect();
     let headers = schema
         .fields()
         .iter()

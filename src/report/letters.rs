@@ -33,13 +33,54 @@ pub struct Behind {
     pub days_late: i64,
 }
 
+/// The two letters of the cycle rules: a 测评工作便函 first, then a 督促函.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LetterKind {
+    /// 测评工作便函: the unit's systems are behind plan.
+    Notice,
+    /// 测评工作督促函: still behind after a notice (or more than 90 days late).
+    Urge,
+}
+
+impl LetterKind {
+    /// The code the views and the letters register use: `notice`, `urge`.
+    pub fn code(self) -> &'static str {
+        match self {
+            LetterKind::Notice => "notice",
+            LetterKind::Urge => "urge",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "notice" => Some(LetterKind::Notice),
+            "urge" => Some(LetterKind::Urge),
+            _ => None,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            LetterKind::Notice => "测评工作便函",
+            LetterKind::Urge => "测评工作督促函",
+        }
+    }
+
+    /// The short name in a letter's number (测便〔2019〕3号 is a 便函).
+    pub fn short(self) -> &'static str {
+        match self {
+            LetterKind::Notice => "便函",
+            LetterKind::Urge => "督促函",
+        }
+    }
+}
+
 /// One unit's letter.
 pub struct Letter {
     pub number: usize,
     pub department: String,
     pub unit: String,
-    /// `notice` or `urge`.
-    pub kind: &'static str,
+    pub kind: LetterKind,
     pub systems: Vec<Behind>,
     pub file: PathBuf,
     pub reply_by: NaiveDate,
@@ -47,26 +88,10 @@ pub struct Letter {
 
 impl Letter {
     pub fn title(&self) -> &'static str {
-        title(self.kind)
+        self.kind.title()
     }
     pub fn days_late(&self) -> i64 {
         self.systems.iter().map(|s| s.days_late).max().unwrap_or(0)
-    }
-}
-
-pub fn title(kind: &str) -> &'static str {
-    if kind == "urge" {
-        "测评工作督促函"
-    } else {
-        "测评工作便函"
-    }
-}
-
-fn short(kind: &str) -> &'static str {
-    if kind == "urge" {
-        "督促函"
-    } else {
-        "便函"
     }
 }
 
@@ -103,7 +128,7 @@ pub async fn due(ctx: &SessionContext, date: NaiveDate, dir: &Path) -> Result<Ve
             let entry = units
                 .entry((text[0].value(i).to_string(), text[1].value(i).to_string()))
                 .or_default();
-            entry.0 |= text[2].value(i) == "urge";
+            entry.0 |= LetterKind::from_code(text[2].value(i)) == Some(LetterKind::Urge);
             entry.1.push(Behind {
                 year: year.value(i) as i32,
                 system: text[3].value(i).to_string(),
@@ -118,11 +143,11 @@ pub async fn due(ctx: &SessionContext, date: NaiveDate, dir: &Path) -> Result<Ve
     Ok(units
         .into_iter()
         .map(|((department, unit), (urge, systems))| {
-            let kind = if urge { "urge" } else { "notice" };
+            let kind = if urge { LetterKind::Urge } else { LetterKind::Notice };
             let n = if urge { &mut counters.1 } else { &mut counters.0 };
             *n += 1;
             let days = if urge { REPLY_DAYS.1 } else { REPLY_DAYS.0 };
-            let stem = format!("{}_{}_{}", file_stem(&department), file_stem(&unit), short(kind));
+            let stem = format!("{}_{}_{}", file_stem(&department), file_stem(&unit), kind.short());
             let file = dir.join(format!("{}.docx", unique_stem(stem, &mut taken)));
             Letter {
                 number: *n,
@@ -143,7 +168,7 @@ pub fn document(letter: &Letter, date: NaiveDate) -> Document {
     d.paragraph(Style::Title, letter.title());
     d.paragraph(
         Style::Centred,
-        format!("测评{}〔{}〕第{}号", short(letter.kind), date.year(), letter.number),
+        format!("测评{}〔{}〕第{}号", letter.kind.short(), date.year(), letter.number),
     );
     let addressee = if letter.department.is_empty() {
         format!("{}：", letter.unit)
@@ -183,7 +208,7 @@ pub fn document(letter: &Letter, date: NaiveDate) -> Document {
         ]);
     }
     d.table(&[700, 3000, 1100, 1900, 1500, 1100], rows);
-    let ask = if letter.kind == "urge" {
+    let ask = if letter.kind == LetterKind::Urge {
         format!(
             "上述系统已超过计划测评时间（最长逾期 {} 天）仍未完成测评，现予督促。请贵单位高度重视，于{}前完成测评安排并书面函复我办；逾期仍未安排的，将在年度通报中予以说明。",
             letter.days_late(),
@@ -246,7 +271,7 @@ fn write_index(
         ws.write_string(
             r,
             0,
-            format!("测评{}〔{}〕第{}号", short(l.kind), date.year(), l.number),
+            format!("测评{}〔{}〕第{}号", l.kind.short(), date.year(), l.number),
         )?;
         ws.write_string(r, 1, l.title())?;
         ws.write_string(r, 2, &l.department)?;

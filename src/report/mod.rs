@@ -14,6 +14,16 @@ use std::path::{Path, PathBuf};
 
 pub use build::{Lang, Scope};
 
+/// Which report to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportKind {
+    /// One quarter: plan, execution so far, rectification, letters due, spending.
+    Quarterly,
+    /// One year in the shape of the leadership briefing, with trends and next year's plan.
+    Briefing,
+}
+
 use crate::error::Result;
 use crate::sql::Session;
 

@@ -61,21 +61,20 @@ pub struct Server {
 pub async fn bind(wh: Warehouse, options: ServeOptions) -> Result<Server> {
     let loopback = options.listen.ip().is_loopback();
     if !loopback && (options.password.is_none() || options.tls.is_none()) {
-        return Err(Error::Usage(format!(
+        return Err(Error::Serve(format!(
             "listening on {} (not loopback) needs a password (--password-file or CEPING_PASSWORD) and TLS \
              (--tls-cert and --tls-key); use 127.0.0.1 to serve this machine only",
             options.listen
         )));
     }
     if matches!(&options.password, Some(p) if p.is_empty()) {
-        return Err(Error::Usage("the password is empty".into()));
+        return Err(Error::Serve("the password is empty".into()));
     }
     let tls = match &options.tls {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
     };
-    crate::sql::runtime::set_memory_limit(options.memory_limit);
-    let runtime = crate::sql::runtime::runtime()?;
+    let runtime = crate::sql::runtime::runtime(options.memory_limit)?;
     let snapshots = Arc::new(Snapshots::new(wh.clone(), runtime.clone()));
     // Open the newest version now: a warehouse that cannot be read fails here, not at
     // the first client.
@@ -95,11 +94,14 @@ pub async fn bind(wh: Warehouse, options: ServeOptions) -> Result<Server> {
     ];
     // The base session holds no tables: every read is planned in a snapshot's session;
     // the base only answers client settings (`SET`/`SHOW`) and runs prepared plans.
-    let base = Arc::new(SessionContext::new_with_config_rt(crate::sql::config(), runtime));
+    let base = Arc::new(SessionContext::new_with_config_rt(
+        crate::sql::config(&wh.settings().query),
+        runtime,
+    ));
     let inner = Arc::new(DfSessionService::new_with_hooks(base, hooks));
     let listener = TcpListener::bind(options.listen)
         .await
-        .map_err(|e| Error::Usage(format!("cannot listen on {}: {e}", options.listen)))?;
+        .map_err(|e| Error::Serve(format!("cannot listen on {}: {e}", options.listen)))?;
     Ok(Server {
         listener,
         tls,
@@ -236,7 +238,7 @@ fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<TlsAcce
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let tls_error = |what: &std::path::Path, e: &dyn std::fmt::Display| {
-        Error::Usage(format!("TLS set-up failed: {}: {e}", what.display()))
+        Error::Serve(format!("TLS set-up failed: {}: {e}", what.display()))
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
     let certs = CertificateDer::pem_file_iter(cert)

@@ -63,7 +63,7 @@ impl Snapshots {
         for udf in size_functions() {
             session.ctx.register_udf(udf);
         }
-        for udf in comment_functions(&session.ctx).await? {
+        for udf in comment_functions(&session).await? {
             session.ctx.register_udf(udf);
         }
         let ctx = Arc::new(session.ctx);
@@ -130,27 +130,30 @@ fn size_functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
 /// `obj_description(oid, catalog)` and `col_description(oid, attnum)` answering with the
 /// data dictionary's Chinese labels, so `\dt+`, `\dv+` and BI tools show them as
 /// comments. The object ids are the ones this session's `pg_catalog` gave out.
-async fn comment_functions(ctx: &SessionContext) -> Result<Vec<datafusion::logical_expr::ScalarUDF>> {
+async fn comment_functions(session: &sql::Session) -> Result<Vec<datafusion::logical_expr::ScalarUDF>> {
     use std::collections::HashMap;
 
     use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray};
     use datafusion::arrow::datatypes::{DataType, Int64Type};
     use datafusion::logical_expr::{create_udf, ColumnarValue, Volatility};
 
-    use crate::warehouse::schema;
-
+    let views: HashMap<&'static str, sql::Header<'static>> = session
+        .views()
+        .filter_map(|v| v.header().ok().map(|h| (v.name, h)))
+        .collect();
     let label_of_relation = |name: &str| {
-        schema::table(name)
+        session
+            .catalog
+            .table(name)
             .map(|t| t.label)
-            .or_else(|| schema::view_label(name))
+            .or_else(|| views.get(name).map(|h| h.label_zh))
     };
-    let label_of_column = |relation: &str, column: &str| {
-        schema::table(relation)
-            .and_then(|t| t.column(column))
-            .or_else(|| schema::column_def(column))
-            .map(|c| c.label)
+    let label_of_column = |relation: &str, column: &str| match session.catalog.table(relation) {
+        Some(t) => t.column(column).map(|c| c.label),
+        None => views.get(relation).and_then(|h| h.column(column)).map(|c| c.zh),
     };
-    let rows = ctx
+    let rows = session
+        .ctx
         .sql(
             "SELECT CAST(c.oid AS BIGINT) AS relid, c.relname, CAST(a.attnum AS BIGINT) AS attnum, a.attname \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON c.relnamespace = n.oid \

@@ -10,9 +10,9 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::DFParser;
 
-use super::{views, Session};
+use super::{Session, ViewFile};
 use crate::error::{Error, Result};
-use crate::warehouse::schema::{self, TABLES};
+use crate::schema::Catalog;
 
 /// Runs every statement of `sql`; the result of each that has one (a statement with no
 /// columns and no rows, such as `CREATE VIEW`, gives none).
@@ -82,9 +82,9 @@ pub fn string_batch(headers: &[&str], rows: Vec<Vec<String>>) -> Result<(SchemaR
 }
 
 /// `ceping tables` / `\d`: every table and view with its label and meaning.
-pub fn list_tables() -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let mut rows: Vec<Vec<String>> = TABLES
-        .iter()
+pub fn list_tables(catalog: &Catalog, views: impl Iterator<Item = ViewFile>) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let mut rows: Vec<Vec<String>> = catalog
+        .tables()
         .map(|t| {
             vec![
                 t.name.to_string(),
@@ -94,11 +94,11 @@ pub fn list_tables() -> Result<(SchemaRef, Vec<RecordBatch>)> {
             ]
         })
         .collect();
-    rows.extend(views().map(|v| {
+    rows.extend(views.map(|v| {
         vec![
             v.name.to_string(),
             "view".into(),
-            schema::view_label(v.name).unwrap_or("").to_string(),
+            v.label().to_string(),
             first_sentence(v.doc().trim_start_matches(&format!("{}:", v.name)).trim()),
         ]
     }));
@@ -119,19 +119,20 @@ pub fn first_sentence(doc: &str) -> String {
 }
 
 /// A table's or view's kind, label and whole documentation, for `describe`.
-pub fn doc_of(name: &str) -> Option<(&'static str, &'static str, String)> {
-    if let Some(def) = schema::table(name) {
+pub fn doc_of(session: &Session, name: &str) -> Option<(&'static str, &'static str, String)> {
+    if let Some(def) = session.catalog.table(name) {
         return Some(("table", def.label, def.meaning.to_string()));
     }
-    views()
+    session
+        .views()
         .find(|v| v.name == name)
-        .map(|v| ("view", schema::view_label(v.name).unwrap_or(""), v.doc()))
+        .map(|v| ("view", v.label(), v.doc()))
 }
 
 /// `ceping describe NAME` / `\d NAME`: the columns of a table (from the dictionary) or a
-/// view (from its planned schema, labelled from the dictionary).
+/// view (from its planned schema, with the words its header gives each column).
 pub async fn describe(session: &Session, name: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    if let Some(def) = schema::table(name) {
+    if let Some(def) = session.catalog.table(name) {
         let rows = def
             .all_columns()
             .map(|c| {
@@ -145,14 +146,15 @@ pub async fn describe(session: &Session, name: &str) -> Result<(SchemaRef, Vec<R
             .collect();
         return string_batch(&["column", "type", "label", "meaning"], rows);
     }
-    if views().any(|v| v.name == name) {
+    if let Some(view) = session.views().find(|v| v.name == name) {
+        let header = view.header()?;
         let df = session.ctx.table(name).await?;
         let rows = df
             .schema()
             .fields()
             .iter()
             .map(|f| {
-                let (label, meaning) = schema::column_def(f.name()).map_or(("", ""), |c| (c.label, c.meaning));
+                let (label, meaning) = header.column(f.name()).map_or(("", ""), |c| (c.zh, c.en));
                 vec![
                     f.name().clone(),
                     type_name(f.data_type()),
@@ -163,7 +165,12 @@ pub async fn describe(session: &Session, name: &str) -> Result<(SchemaRef, Vec<R
             .collect();
         return string_batch(&["column", "type", "label", "meaning"], rows);
     }
-    let known: Vec<&str> = TABLES.iter().map(|t| t.name).chain(views().map(|v| v.name)).collect();
+    let known: Vec<&str> = session
+        .catalog
+        .tables()
+        .map(|t| t.name)
+        .chain(session.views().map(|v| v.name))
+        .collect();
     Err(Error::Usage(format!(
         "no table or view named `{name}`; known: {}",
         known.join(", ")

@@ -5,17 +5,20 @@ pub mod exec;
 pub mod print;
 pub mod runtime;
 pub mod trace;
+pub mod view_header;
 
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::{Error, Result};
+use crate::schema::Catalog;
+use crate::settings::Query;
 use crate::warehouse::{AsOf, Snapshot, Warehouse};
+pub use view_header::{ColumnWords, Header};
 
 include!(concat!(env!("OUT_DIR"), "/views.rs"));
 
 /// Where a date-taking view uses its date.
 pub(crate) const AS_OF_PLACEHOLDER: &str = "{{as_of}}";
-const AS_OF_DIRECTIVE: &str = "as_of_function:";
 
 /// A view defined by a file in `src/sql/views`.
 #[derive(Debug, Clone, Copy)]
@@ -25,25 +28,25 @@ pub struct ViewFile {
 }
 
 impl ViewFile {
-    /// The leading `--` comment block: the view's documentation.
+    /// The view's words: its labels, description and columns' words (the header block
+    /// of its file; `build.rs` refuses a built-in view without them).
+    pub fn header(&self) -> Result<Header<'static>> {
+        view_header::parse(self.sql).map_err(|e| Error::Usage(format!("view `{}`: {e}", self.name)))
+    }
+
+    /// The description and the prose after it: the view's documentation.
     pub fn doc(&self) -> String {
-        self.sql
-            .lines()
-            .take_while(|l| l.starts_with("--"))
-            .map(|l| l.trim_start_matches("--").trim())
-            .filter(|l| !l.starts_with(AS_OF_DIRECTIVE))
-            .collect::<Vec<_>>()
-            .join(" ")
+        self.header().map(|h| h.doc).unwrap_or_default()
+    }
+
+    /// The view's Chinese label.
+    pub fn label(&self) -> &'static str {
+        self.header().map(|h| h.label_zh).unwrap_or("")
     }
 
     /// The table function a date-taking view declares (`-- as_of_function: NAME`).
     pub fn as_of_function(&self) -> Option<&'static str> {
-        self.sql.lines().take_while(|l| l.starts_with("--")).find_map(|l| {
-            l.trim_start_matches("--")
-                .trim()
-                .strip_prefix(AS_OF_DIRECTIVE)
-                .map(|n| n.trim())
-        })
+        self.header().ok().and_then(|h| h.as_of_function)
     }
 
     /// The view's SELECT with the date bound: `CURRENT_DATE` for the view itself.
@@ -56,25 +59,27 @@ impl ViewFile {
     }
 }
 
-/// Every view file: the ones built into the binary, with the `*.sql` files of the folder
-/// `CEPING_VIEWS_DIR` names (if set) in place of the built-in ones of the same name, or
-/// added (to try a changed view without rebuilding).
-pub fn views() -> impl Iterator<Item = ViewFile> {
+/// The view files built into the binary.
+pub fn builtin_views() -> impl Iterator<Item = ViewFile> {
+    VIEW_FILES.iter().map(|(name, sql)| ViewFile { name, sql })
+}
+
+/// Every view file: the ones built into the binary, with the `*.sql` files of `dir`
+/// (`CEPING_VIEWS_DIR`) in place of the built-in ones of the same name, or added (to try a
+/// changed or new view without rebuilding). The folder is read once per process.
+pub fn views(dir: Option<&std::path::Path>) -> impl Iterator<Item = ViewFile> {
     static FILES: std::sync::OnceLock<Vec<ViewFile>> = std::sync::OnceLock::new();
     FILES
         .get_or_init(|| {
-            let mut files: Vec<ViewFile> = VIEW_FILES.iter().map(|(name, sql)| ViewFile { name, sql }).collect();
-            if let Some(dir) = std::env::var_os("CEPING_VIEWS_DIR") {
-                match views_from(std::path::Path::new(&dir)) {
+            let mut files: Vec<ViewFile> = builtin_views().collect();
+            if let Some(dir) = dir {
+                match views_from(dir) {
                     Ok(overrides) => {
                         files.retain(|f| !overrides.iter().any(|o| o.name == f.name));
                         files.extend(overrides);
                         files.sort_by_key(|v| v.name);
                     }
-                    Err(e) => tracing::warn!(
-                        "CEPING_VIEWS_DIR {}: {e}; using the built-in views",
-                        dir.to_string_lossy()
-                    ),
+                    Err(e) => tracing::warn!("CEPING_VIEWS_DIR {}: {e}; using the built-in views", dir.display()),
                 }
             }
             files
@@ -106,6 +111,38 @@ pub struct Session {
     /// The warehouse version every table of the session is read at.
     pub warehouse_version: i64,
     pub snapshot: Snapshot,
+    /// The warehouse's tables (their words for `describe`, reports and the server).
+    pub catalog: &'static Catalog,
+    /// The view files this session registered.
+    pub views_dir: Option<std::path::PathBuf>,
+}
+
+impl Session {
+    /// The session's view files.
+    pub fn views(&self) -> impl Iterator<Item = ViewFile> {
+        views(self.views_dir.as_deref())
+    }
+
+    /// A column's (heading, Chinese label): from `view`'s header when it has the column,
+    /// else from the first table or view that does (a report's computed column named like
+    /// one).
+    pub fn column_words(&self, view: Option<&str>, column: &str) -> Option<(&'static str, &'static str)> {
+        let in_view = |v: &ViewFile| {
+            v.header()
+                .ok()
+                .and_then(|h| h.column(column).map(|c| (c.heading(), c.zh)))
+        };
+        if let Some(found) = view
+            .and_then(|name| self.views().find(|v| v.name == name))
+            .and_then(|v| in_view(&v))
+        {
+            return Some(found);
+        }
+        self.catalog
+            .column_def(column)
+            .map(|c| (c.label, c.label))
+            .or_else(|| self.views().find_map(|v| in_view(&v)))
+    }
 }
 
 /// Opens a session over the newest snapshot of the warehouse, or the one `as_of` names.
@@ -115,14 +152,10 @@ pub async fn session(wh: &Warehouse, as_of: Option<&AsOf>) -> Result<Session> {
 }
 
 /// DataFusion's settings for ceping: `DATAFUSION_*` variables, strings as `Utf8`,
-/// partitions from the machine's cores (`CEPING_TARGET_PARTITIONS` overrides), the data
+/// partitions from the settings (the machine's cores, `CEPING_TARGET_PARTITIONS`), the data
 /// dictionary's catalog names.
-pub fn config() -> SessionConfig {
-    let partitions = std::env::var("CEPING_TARGET_PARTITIONS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+pub fn config(query: &Query) -> SessionConfig {
+    let partitions = query.target_partitions;
     // DataFusion's own settings from `DATAFUSION_*` variables first (e.g.
     // DATAFUSION_EXECUTION_BATCH_SIZE), for tuning without a rebuild.
     let mut config = SessionConfig::from_env().unwrap_or_else(|e| {
@@ -153,10 +186,11 @@ pub const CATALOG: &str = "ceping";
 
 /// Opens a session reading every table at the versions `snapshot` records.
 pub async fn session_at(wh: &Warehouse, snapshot: Snapshot) -> Result<Session> {
+    let query = &wh.settings().query;
     session_in(
         wh,
         snapshot,
-        SessionContext::new_with_config_rt(config(), runtime::runtime()?),
+        SessionContext::new_with_config_rt(config(query), runtime::runtime(query.memory_limit)?),
     )
     .await
 }
@@ -167,23 +201,36 @@ pub async fn session_with_runtime(
     snapshot: Snapshot,
     runtime: std::sync::Arc<datafusion::execution::runtime_env::RuntimeEnv>,
 ) -> Result<Session> {
-    session_in(wh, snapshot, SessionContext::new_with_config_rt(config(), runtime)).await
+    session_in(
+        wh,
+        snapshot,
+        SessionContext::new_with_config_rt(config(&wh.settings().query), runtime),
+    )
+    .await
 }
 
 async fn session_in(wh: &Warehouse, snapshot: Snapshot, ctx: SessionContext) -> Result<Session> {
     wh.register(&ctx, &snapshot, &[]).await?;
-    register_views(&ctx).await?;
+    let views_dir = wh.settings().query.views_dir.clone();
+    register_views(&ctx, views(views_dir.as_deref())).await?;
     Ok(Session {
         ctx,
         warehouse_version: snapshot.version,
         snapshot,
+        catalog: wh.catalog(),
+        views_dir,
     })
 }
 
 /// Registers every view file. Views may use one another; a view whose dependencies are not
 /// registered yet is retried after the others, so file names need no ordering.
-async fn register_views(ctx: &SessionContext) -> Result<()> {
-    let mut pending: Vec<ViewFile> = views().collect();
+async fn register_views(ctx: &SessionContext, views: impl Iterator<Item = ViewFile>) -> Result<()> {
+    let mut pending: Vec<ViewFile> = views.collect();
+    // A view carries its words (built-in ones are checked by build.rs; a file of
+    // CEPING_VIEWS_DIR is checked here).
+    for view in &pending {
+        view.header()?;
+    }
     while !pending.is_empty() {
         let mut failed = Vec::new();
         let mut last_error = None;

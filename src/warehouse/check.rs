@@ -5,9 +5,9 @@
 use datafusion::arrow::datatypes::DataType;
 use datafusion::prelude::SessionContext;
 
-use super::schema::{TableDef, INGEST_LOG, LINEAGE, PLAN_ITEMS, REJECTS, TABLES};
 use super::{Snapshot, Warehouse};
 use crate::error::Result;
+use crate::schema::{TableDef, WritePolicy, INGEST_LOG, LINEAGE, REJECTS};
 
 /// One finding of a check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +84,7 @@ impl Warehouse {
                 return Ok(Report { version: -1, findings });
             }
         };
-        for def in TABLES {
+        for def in self.catalog().tables() {
             let recorded = snapshot.table_version(def.name);
             let latest = match self.latest_version(def.name).await {
                 Ok(v) => v,
@@ -200,7 +200,7 @@ impl Warehouse {
         }
         let staging: Vec<_> = self
             .local_root()
-            .map(|root| std::fs::read_dir(root.join(super::writer::STAGING_DIR)))
+            .map(|root| std::fs::read_dir(root.join(super::stage::STAGING_DIR)))
             .into_iter()
             .flatten()
             .flatten()
@@ -208,7 +208,7 @@ impl Warehouse {
             .collect();
         if !staging.is_empty() {
             push(
-                super::writer::STAGING_DIR,
+                super::stage::STAGING_DIR,
                 "files",
                 false,
                 format!(
@@ -275,7 +275,7 @@ async fn data_checks(wh: &Warehouse, snapshot: &Snapshot) -> Result<Vec<Finding>
             super::first_i64(&batches)
         }
     };
-    for def in TABLES.iter().filter(|d| d.lineage) {
+    for def in wh.catalog().tables().filter(|d| d.lineage) {
         let nulls = LINEAGE
             .iter()
             .map(|c| format!("{} IS NULL", c.name))
@@ -294,23 +294,27 @@ async fn data_checks(wh: &Warehouse, snapshot: &Snapshot) -> Result<Vec<Finding>
             repairable: false,
         });
     }
-    // Appended rows: exactly the counts the log recorded for each file. (A department's
-    // return carries the other departments' rows into its revision with their own
-    // lineage: a file's plan rows are counted in the revision it was loaded as.)
-    let exact = [
-        (
-            &PLAN_ITEMS,
-            "rows_loaded",
-            "l.kind = 'plan'",
-            "AND t.revision = l.revision",
-        ),
-        (&REJECTS, "rows_rejected", "TRUE", ""),
-    ];
-    for (def, column, which, same_revision) in exact {
+    // Row counts per file, by each table's write policy: appended rows exactly as the log
+    // recorded them (a revisioned table's within the revision the file was loaded as: a
+    // department's return carries the other departments' rows with their own lineage);
+    // keyed rows at most as many (a newer file may have replaced some); rejects exactly.
+    for def in wh.catalog().tables() {
+        let (column, which, same_revision, exact) = match def.write {
+            WritePolicy::Append { revisioned } => (
+                "rows_loaded",
+                format!("l.kind = '{}'", def.kind),
+                if revisioned { "AND t.revision = l.revision" } else { "" },
+                true,
+            ),
+            WritePolicy::Upsert { .. } => ("rows_loaded", format!("l.kind = '{}'", def.kind), "", false),
+            WritePolicy::Bookkeeping if def.name == REJECTS.name => ("rows_rejected", "TRUE".to_string(), "", true),
+            WritePolicy::Bookkeeping => continue,
+        };
+        let differs = if exact { "logged <> stored" } else { "stored > logged" };
         let n = count(format!(
             "SELECT COUNT(*) FROM (SELECT l.source_sha256, l.{column} AS logged, COUNT(t.source_sha256) AS stored \
              FROM ingest_log l LEFT JOIN {t} t ON t.source_sha256 = l.source_sha256 {same_revision} \
-             WHERE {which} GROUP BY l.source_sha256, l.{column}) WHERE logged <> stored",
+             WHERE {which} GROUP BY l.source_sha256, l.{column}) WHERE {differs}",
             t = def.name,
         ))
         .await?;
@@ -319,38 +323,16 @@ async fn data_checks(wh: &Warehouse, snapshot: &Snapshot) -> Result<Vec<Finding>
             t = def.name
         ))
         .await?;
+        let ok = n == 0 && orphans == 0;
         out.push(Finding {
             table: def.name.into(),
             check: "rows",
-            ok: n == 0 && orphans == 0,
-            detail: if n == 0 && orphans == 0 {
-                format!("rows per file equal ingest_log.{column}")
-            } else {
-                format!("{n} file(s) whose row count differs from ingest_log.{column}; {orphans} row(s) of files the log does not list")
-            },
-            repairable: false,
-        });
-    }
-    // Keyed rows: a newer file may have replaced some, never more than the file had.
-    for kind in ["assessments", "findings", "budgets"] {
-        let n = count(format!(
-            "SELECT COUNT(*) FROM (SELECT l.source_sha256, l.rows_loaded AS logged, COUNT(t.source_sha256) AS stored \
-             FROM ingest_log l LEFT JOIN {kind} t ON t.source_sha256 = l.source_sha256 \
-             WHERE l.kind = '{kind}' GROUP BY l.source_sha256, l.rows_loaded) WHERE stored > logged"
-        ))
-        .await?;
-        let orphans = count(format!(
-            "SELECT COUNT(*) FROM {kind} t LEFT JOIN ingest_log l ON t.source_sha256 = l.source_sha256 WHERE l.source_sha256 IS NULL"
-        ))
-        .await?;
-        out.push(Finding {
-            table: kind.into(),
-            check: "rows",
-            ok: n == 0 && orphans == 0,
-            detail: if n == 0 && orphans == 0 {
-                "rows per file at most ingest_log.rows_loaded (newer files replace keyed rows)".into()
-            } else {
-                format!("{n} file(s) with more rows than ingest_log.rows_loaded; {orphans} row(s) of files the log does not list")
+            ok,
+            detail: match (ok, exact) {
+                (true, true) => format!("rows per file equal ingest_log.{column}"),
+                (true, false) => format!("rows per file at most ingest_log.{column} (newer files replace keyed rows)"),
+                (false, true) => format!("{n} file(s) whose row count differs from ingest_log.{column}; {orphans} row(s) of files the log does not list"),
+                (false, false) => format!("{n} file(s) with more rows than ingest_log.{column}; {orphans} row(s) of files the log does not list"),
             },
             repairable: false,
         });

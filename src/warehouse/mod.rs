@@ -9,14 +9,24 @@
 //! [`Writer`] puts such tables back ([`writer`]), `ceping check` verifies it ([`check`]).
 
 pub mod check;
-pub mod schema;
+mod commit;
+mod faults;
+mod lock;
+mod recover;
 mod snapshot;
+mod stage;
 pub mod store;
+mod upsert;
+mod vacuum;
 mod writer;
 
+pub use commit::{LogRow, TableWrite};
+pub use recover::Recovery;
 pub use snapshot::Snapshot;
+pub use stage::{KeyedStage, Staged};
 pub use store::Root;
-pub use writer::{conform, KeyedStage, LogRow, Recovery, Staged, TableWrite, Writer, DEFAULT_WAIT};
+pub use upsert::conform;
+pub use writer::{Writer, DEFAULT_WAIT};
 
 use std::collections::BTreeMap;
 
@@ -29,7 +39,8 @@ use deltalake::DeltaTable;
 use url::Url;
 
 use crate::error::{Error, Result};
-use schema::{INGEST_LOG, TABLES};
+use crate::schema::{Catalog, TableDef, INGEST_LOG};
+use crate::settings::Settings;
 
 /// The file that marks a directory as a ceping warehouse.
 pub const MARKER: &str = "_ceping_warehouse.json";
@@ -40,9 +51,13 @@ pub const MARKER: &str = "_ceping_warehouse.json";
 /// (debug build): 10 takes 39 s, 100 takes 79 s, the log replays dominating.
 pub const CHECKPOINT_INTERVAL: &str = "10";
 
+/// An open warehouse: where it is, the tables it holds (the [`Catalog`] the source kinds
+/// declare) and the settings the command runs with.
 #[derive(Debug, Clone)]
 pub struct Warehouse {
     root: Root,
+    catalog: &'static Catalog,
+    settings: std::sync::Arc<Settings>,
 }
 
 /// A point in the warehouse's history.
@@ -89,11 +104,17 @@ impl std::str::FromStr for AsOf {
 pub type TableVersions = BTreeMap<String, i64>;
 
 impl Warehouse {
-    /// Opens the warehouse at `root`, creating it when the directory (or object-storage
-    /// prefix) is missing or empty. A non-empty one without the marker file is refused,
-    /// never written to.
-    pub async fn open_or_create(root: &Root) -> Result<Self> {
-        let wh = Warehouse { root: root.clone() };
+    /// Opens the warehouse `settings` names, creating it when the directory (or
+    /// object-storage prefix) is missing or empty. A non-empty one without the marker file
+    /// is refused, never written to.
+    pub async fn open_or_create(settings: std::sync::Arc<Settings>, catalog: &'static Catalog) -> Result<Self> {
+        let root = Root::parse(&settings.warehouse)?;
+        let wh = Warehouse {
+            root: root.clone(),
+            catalog,
+            settings,
+        };
+        let root = &root;
         let path = std::path::PathBuf::from(root.to_string());
         match root {
             Root::Local(dir) => {
@@ -138,24 +159,8 @@ impl Warehouse {
             fs_err::create_dir_all(dir)?;
         }
         tracing::info!(root = %self.root, "creating warehouse");
-        for def in TABLES {
-            if let Root::Local(dir) = &self.root {
-                fs_err::create_dir_all(dir.join(def.name))?;
-            }
-            let empty = RecordBatch::new_empty(def.schema());
-            DeltaTable::try_from_url(self.table_url(def.name)?)
-                .await
-                .map_err(|e| Error::delta(def.name, e))?
-                .write(vec![empty])
-                .with_save_mode(SaveMode::ErrorIfExists)
-                .with_table_name(def.name)
-                .with_description(def.label)
-                .with_configuration(std::collections::HashMap::from([(
-                    "delta.checkpointInterval".to_string(),
-                    Some(CHECKPOINT_INTERVAL.to_string()),
-                )]))
-                .await
-                .map_err(|e| Error::delta(def.name, e))?;
+        for def in self.catalog.tables() {
+            self.create_table(def).await?;
         }
         // Written last: a warehouse with the marker holds every table.
         let marker = serde_json::json!({ "format": 1, "created_by": concat!("ceping ", env!("CARGO_PKG_VERSION")) });
@@ -167,8 +172,66 @@ impl Warehouse {
         Ok(())
     }
 
+    /// An empty table at Delta version 0.
+    async fn create_table(&self, def: &'static TableDef) -> Result<()> {
+        if let Root::Local(dir) = &self.root {
+            fs_err::create_dir_all(dir.join(def.name))?;
+        }
+        let empty = RecordBatch::new_empty(def.schema());
+        DeltaTable::try_from_url(self.table_url(def.name)?)
+            .await
+            .map_err(|e| Error::delta(def.name, e))?
+            .write(vec![empty])
+            .with_save_mode(SaveMode::ErrorIfExists)
+            .with_table_name(def.name)
+            .with_description(def.label)
+            .with_configuration(std::collections::HashMap::from([(
+                "delta.checkpointInterval".to_string(),
+                Some(CHECKPOINT_INTERVAL.to_string()),
+            )]))
+            .await
+            .map_err(|e| Error::delta(def.name, e))?;
+        Ok(())
+    }
+
+    /// Whether a table of the catalog exists yet: a warehouse made before a kind was added
+    /// has none of its table until a writer creates it ([`Warehouse::create_missing_tables`]).
+    pub async fn has_table(&self, name: &str) -> Result<bool> {
+        deltalake::DeltaTableBuilder::from_url(self.table_url(name)?)
+            .and_then(|b| b.build())
+            .map_err(|e| Error::delta(name, e))?
+            .verify_deltatable_existence()
+            .await
+            .map_err(|e| Error::delta(name, e))
+    }
+
+    /// Creates the catalog's tables the warehouse does not have yet (each empty, at Delta
+    /// version 0, which every earlier warehouse version reads as it was: empty). Called by
+    /// the writer under its lock.
+    pub(crate) async fn create_missing_tables(&self) -> Result<Vec<&'static str>> {
+        let mut created = Vec::new();
+        for def in self.catalog.tables() {
+            if !self.has_table(def.name).await? {
+                tracing::info!(table = def.name, "creating a table this warehouse did not have yet");
+                self.create_table(def).await?;
+                created.push(def.name);
+            }
+        }
+        Ok(created)
+    }
+
     pub fn root(&self) -> &Root {
         &self.root
+    }
+
+    /// Every table of the warehouse.
+    pub fn catalog(&self) -> &'static Catalog {
+        self.catalog
+    }
+
+    /// The settings the command runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     /// The local directory, `None` on object storage.

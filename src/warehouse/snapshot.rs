@@ -8,9 +8,9 @@ use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::prelude::SessionContext;
 use deltalake::DeltaTable;
 
-use super::schema::{INGEST_LOG, TABLES};
 use super::{first_i64, first_string, AsOf, TableVersions, Warehouse};
 use crate::error::{Error, Result};
+use crate::schema::INGEST_LOG;
 
 /// The warehouse at one version: what every table held when that version was committed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,10 +45,21 @@ impl Warehouse {
         self.table_at(table, snapshot.table_version(table)).await
     }
 
-    /// Registers `tables` (all when empty) into `ctx` at the snapshot's versions.
+    /// Registers `tables` (all when empty) into `ctx` at the snapshot's versions. A table
+    /// the warehouse does not have yet (its kind is newer than the warehouse) reads as
+    /// empty until a writer creates it.
     pub async fn register(&self, ctx: &SessionContext, snapshot: &Snapshot, tables: &[&str]) -> Result<()> {
         let scan = scan_settings(ctx);
-        for def in TABLES.iter().filter(|d| tables.is_empty() || tables.contains(&d.name)) {
+        for def in self
+            .catalog()
+            .tables()
+            .filter(|d| tables.is_empty() || tables.contains(&d.name))
+        {
+            if !snapshot.tables.contains_key(def.name) && !self.has_table(def.name).await? {
+                let empty = datafusion::datasource::MemTable::try_new(def.schema(), vec![vec![]])?;
+                ctx.register_table(def.name, Arc::new(empty))?;
+                continue;
+            }
             let table = self.open(snapshot, def.name).await?;
             table
                 .update_datafusion_session(&ctx.state())
@@ -85,7 +96,7 @@ impl Warehouse {
 
     /// The Delta version of every table at a warehouse version, from its log row.
     async fn table_versions_at(&self, warehouse_version: i64) -> Result<TableVersions> {
-        let mut versions: TableVersions = TABLES.iter().map(|t| (t.name.to_string(), 0)).collect();
+        let mut versions = TableVersions::new();
         if warehouse_version > 0 {
             // The row was added by that very commit: file statistics prune the others.
             let rows = self
@@ -95,12 +106,12 @@ impl Warehouse {
                 )
                 .await?;
             let json = first_string(&rows)?.ok_or_else(|| {
-                Error::Usage(format!(
-                    "ingest_log has no row for warehouse version {warehouse_version}; run `ceping check`"
+                Error::CorruptLog(format!(
+                    "ingest_log has no row for warehouse version {warehouse_version}"
                 ))
             })?;
             let recorded: TableVersions = serde_json::from_str(&json)
-                .map_err(|e| Error::Usage(format!("ingest_log.table_versions is not valid JSON: {e}")))?;
+                .map_err(|e| Error::CorruptLog(format!("ingest_log.table_versions is not valid JSON: {e}")))?;
             versions.extend(recorded);
         }
         versions.insert(INGEST_LOG.name.to_string(), warehouse_version);
@@ -119,13 +130,14 @@ impl Warehouse {
         first_string(&rows)
     }
 
-    /// The plan revisions of a year a snapshot holds, in order.
-    pub async fn plan_revisions(&self, snapshot: &Snapshot, year: i32) -> Result<Vec<i32>> {
+    /// The revisions of a year a snapshot holds of a revisioned kind's files, in order.
+    pub async fn revisions(&self, snapshot: &Snapshot, kind: &str, year: i32) -> Result<Vec<i32>> {
+        let kind = kind.replace('\'', "''");
         let rows = self
             .query_log(
                 snapshot.version,
                 &format!(
-                    "SELECT CAST(revision AS BIGINT) AS r FROM log WHERE kind = 'plan' AND year = {year} \
+                    "SELECT CAST(revision AS BIGINT) AS r FROM log WHERE kind = '{kind}' AND year = {year} \
                      AND revision IS NOT NULL ORDER BY r"
                 ),
             )

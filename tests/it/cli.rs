@@ -280,3 +280,78 @@ fn tables_fit_80_and_120_columns() {
     let out = wh.cmd().env_remove("COLUMNS").arg("tables").output().unwrap();
     assert!(s(&out.stdout).lines().any(|l| l.width() > 120));
 }
+
+/// A new view is one `.sql` file with its words in its header (issue 27): dropped into
+/// `CEPING_VIEWS_DIR`, with no Rust changed, `tables` lists it with its label, `describe`
+/// gives its columns' words, SQL and the REPL's `\d` use it. A file without its words is
+/// refused, naming what is missing.
+#[test]
+fn a_new_view_is_one_sql_file_with_its_words() {
+    let wh = crate::common::small();
+    let views = wh.file("views");
+    std::fs::create_dir_all(&views).unwrap();
+    std::fs::write(
+        views.join("units_per_department.sql"),
+        "-- view: units_per_department\n\
+         -- label: 各主管部门预算单位数 | Units per department\n\
+         -- description: Budget units of each department in each year's current plan.\n\
+         -- column year: 计划年度 | plan year\n\
+         -- column department: 主管部门 | competent department\n\
+         -- column units: 预算单位数 | distinct budget units | short: 单位数\n\
+         SELECT year, department, COUNT(DISTINCT unit) AS units\n\
+         FROM plan_items_current GROUP BY year, department\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = wh.cmd().env("CEPING_VIEWS_DIR", &views).args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", s(&out.stderr));
+        s(&out.stdout)
+    };
+    let tables = crate::common::parse_csv(&run(&["tables", "--format", "csv"]));
+    let row = tables
+        .iter()
+        .find(|r| r[0] == "units_per_department")
+        .expect("the new view is listed");
+    assert_eq!(
+        row[1..],
+        [
+            "view",
+            "各主管部门预算单位数",
+            "Budget units of each department in each year's current plan."
+        ]
+    );
+    let described = crate::common::parse_csv(&run(&["describe", "units_per_department", "--format", "csv"]));
+    assert_eq!(
+        described[1..]
+            .iter()
+            .map(|r| (r[0].as_str(), r[2].as_str(), r[3].as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("year", "计划年度", "plan year"),
+            ("department", "主管部门", "competent department"),
+            ("units", "预算单位数", "distinct budget units")
+        ]
+    );
+    let rows = crate::common::parse_csv(&run(&[
+        "sql",
+        "--format",
+        "csv",
+        "SELECT department, units FROM units_per_department ORDER BY department",
+    ]));
+    assert_eq!(rows[1..], [vec!["市卫健委", "1"], vec!["市教委", "2"]]);
+
+    std::fs::write(
+        views.join("no_words.sql"),
+        "-- A view someone forgot to label.\nSELECT 1 AS one\n",
+    )
+    .unwrap();
+    let out = wh
+        .cmd()
+        .env("CEPING_VIEWS_DIR", &views)
+        .args(["sql", "SELECT 1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = s(&out.stderr);
+    assert!(err.contains("view `no_words`: no `-- view: NAME` line"), "{err}");
+}

@@ -2,7 +2,12 @@
 
 use std::path::Path;
 
-use ceping::warehouse::schema::{table, LINEAGE};
+use ceping::schema::{TableDef, LINEAGE};
+
+/// A table of the warehouse's catalog (every kind's, and the bookkeeping ones).
+fn table(name: &str) -> Option<&'static TableDef> {
+    ceping::ingest::kinds::catalog().table(name)
+}
 
 fn contract() -> String {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));

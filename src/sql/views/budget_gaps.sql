@@ -1,4 +1,6 @@
--- Budget checks per budget year (预算核查): what each unit needs budget for in year Y
+-- view: budget_gaps
+-- label: 经费核查 | Budget gaps
+-- description: Budget checks per budget year (预算核查): what each unit needs budget for in year Y
 -- against what it requested, approved and spent (`WHERE year = Y` for one year).
 --   * no_assessment_budget: the unit has systems due for assessment in Y (in Y's current
 --     plan, or due in Y under the cycle rules of cycle_status: units outside the plan
@@ -9,6 +11,17 @@
 --   * approved_below_requested / spent_above_approved: per unit and category.
 -- `systems` / `system_names`: the systems behind the need (due, or to be rectified);
 -- `rule`: the rule the gap falls under, in the words of the office.
+-- column year: 预算年度 | budget year | short: 年度
+-- column department: 主管部门 | competent department, normalised name
+-- column unit: 预算单位 | budget unit, normalised name
+-- column gap: 核查问题 | no_assessment_budget, no_rectification_budget, approved_below_requested or spent_above_approved
+-- column budget_category: 经费类别 | assessment, rectification or service (the budgets table's category)
+-- column systems: 系统数 | distinct systems
+-- column system_names: 系统名称 | the systems behind the row, joined with 、
+-- column requested: 申报金额 | yuan requested | short: 申报（元）
+-- column approved: 批复金额 | yuan approved | short: 批复（元）
+-- column spent: 实际支出 | yuan spent | short: 支出（元）
+-- column rule: 依据 | the rule the row falls under, in the office's words
 WITH due AS (
     SELECT year, department, unit, system_id, system FROM plan_items_current
     UNION ALL

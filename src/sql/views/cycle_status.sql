@@ -1,5 +1,7 @@
+-- view: cycle_status
+-- label: 测评周期状态 | Cycle status
 -- as_of_function: cycle_status_as_of
--- Assessment cycle of every known system (in any plan or any assessment) as of a date D,
+-- description: Assessment cycle of every known system (in any plan or any assessment) as of a date D,
 -- under 上海市公共信息系统安全测评管理办法 第七条:
 --   * a new system (reason `new`) not assessed since its trial operation ended is due
 --     30 days after that end;
@@ -10,6 +12,17 @@
 --     every two years after the last assessment.
 -- status: overdue when the due date is before D; due_soon when it is within 60 days
 -- (D <= due <= D + 60); else on_time.
+-- column system_id: 系统标识 | filing number (备案编号) when given, else a key from normalised unit + system
+-- column department: 主管部门 | competent department, normalised name
+-- column unit: 预算单位 | budget unit, normalised name
+-- column system: 系统名称 | system name, normalised
+-- column level: 安全保护等级 | protection level 1–5; null when the workbook does not say
+-- column last_assessed: 上次测评时间 | date of the previous assessment
+-- column reason: 测评原因 | periodic (周期测评), new (新建系统), change (重大变更复测)
+-- column next_due: 下次应测日期 | when the next assessment is due by the level's cycle
+-- column days_left: 剩余天数 | days until the next assessment is due (negative: overdue)
+-- column status: 周期状态 | on_time, due_soon (within 60 days) or overdue | short: 状态
+-- column as_of: 统计日期 | the date the row is evaluated on
 WITH facts AS (
     -- every known system: in a plan (plan_latest has each once) or assessed by D
     SELECT COALESCE(p.system_id, a.system_id) AS system_id,

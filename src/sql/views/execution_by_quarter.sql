@@ -1,8 +1,20 @@
--- Execution per year and quarter (测评实施): distinct departments, units and systems assessed
+-- view: execution_by_quarter
+-- label: 分季度测评实施 | Execution by quarter
+-- description: Execution per year and quarter (测评实施): distinct departments, units and systems assessed
 -- in the quarter (by report date); systems assessed so far that year (cumulative);
 -- the current plan's systems; planned systems assessed so far; completion rate =
 -- planned systems assessed so far / planned systems. Every quarter of every year with a
 -- plan or an assessment has a row.
+-- column year: 计划年度 | plan year | short: 年度
+-- column quarter: 季度 | quarter of assessed_on
+-- column departments: 主管部门数 | distinct normalised departments
+-- column units: 预算单位数 | distinct normalised budget units
+-- column systems: 系统数 | distinct systems
+-- column unplanned_systems: 计划外测评系统数 | systems assessed that the year's current plan does not list | short: 计划外系统
+-- column cumulative_systems: 累计测评系统数 | distinct systems assessed in the year up to this quarter | short: 累计系统
+-- column planned_systems: 计划系统数 | distinct systems in the year's current plan | short: 计划系统
+-- column planned_systems_assessed: 计划内已测系统数 | planned systems assessed so far | short: 计划内已测
+-- column completion_rate: 完成率 | systems assessed so far / systems planned
 WITH grid AS (
     -- (years from a GROUP BY of two columns, not a DISTINCT year: DataFusion 55 carries a
     -- DISTINCT year's uniqueness through the CROSS JOIN, then drops `quarter` from an

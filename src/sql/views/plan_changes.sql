@@ -1,4 +1,6 @@
--- Plan changes between consecutive revisions of a year's plan (第2版较第1版), matched by
+-- view: plan_changes
+-- label: 计划修订变化 | Plan changes between revisions
+-- description: Plan changes between consecutive revisions of a year's plan (第2版较第1版), matched by
 -- system_id: `added` (in the later revision only), `removed` (in the earlier only),
 -- `level_changed`, `moved` (another unit or department) and `renamed` (another system
 -- name), with the value before and after (the system name for added and removed, the
@@ -6,6 +8,16 @@
 -- has two. department, unit, system: the later revision's, the earlier's for `removed`.
 -- A system without a filing number is keyed by unit + name, so moving or renaming it
 -- reads as one `removed` and one `added`.
+-- column year: 计划年度 | plan year | short: 年度
+-- column from_revision: 原版次 | the earlier revision compared
+-- column to_revision: 新版次 | the later revision compared
+-- column system_id: 系统标识 | filing number (备案编号) when given, else a key from normalised unit + system
+-- column department: 主管部门 | competent department, normalised name
+-- column unit: 预算单位 | budget unit, normalised name
+-- column system: 系统名称 | system name, normalised
+-- column change: 变化 | added, removed, level_changed, moved or renamed
+-- column before: 变更前 | the value in the earlier revision (name, level, department / unit)
+-- column after: 变更后 | the value in the later revision (name, level, department / unit)
 WITH revisions AS (SELECT DISTINCT year, revision FROM plan_items),
 pairs AS (
     -- each revision and the next one loaded for the same year

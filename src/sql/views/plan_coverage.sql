@@ -1,10 +1,17 @@
--- Plan coverage per year (测评预告): distinct departments, budget units and systems in the
+-- view: plan_coverage
+-- label: 测评预告覆盖 | Preview plan coverage
+-- description: Plan coverage per year (测评预告): distinct departments, budget units and systems in the
 -- year's current plan revision (its highest: plan_items_current). Units and departments
 -- are counted by normalised name, systems by system_id.
 -- (Each distinct count is a GROUP BY of its own per year and revision, then the current
 -- revision's row is picked: one hash table of names at a time and no join of the plan's
 -- rows, where three COUNT(DISTINCT …) in one aggregate over plan_items_current held three
 -- sets per partition and the join's build side; docs/PERFORMANCE.md.)
+-- column year: 计划年度 | plan year | short: 年度
+-- column revision: 修订版次 | 1 for the first published preview of the year, +1 per re-issued workbook | short: 版次
+-- column departments: 主管部门数 | distinct normalised departments
+-- column units: 预算单位数 | distinct normalised budget units
+-- column systems: 系统数 | distinct systems
 SELECT y.year,
        y.revision,
        COALESCE(d.departments, 0) AS departments,

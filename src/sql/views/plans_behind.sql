@@ -1,8 +1,22 @@
+-- view: plans_behind
+-- label: 未按计划测评的系统 | Planned systems behind schedule
 -- as_of_function: plans_behind_as_of
--- Planned systems behind schedule as of a date D: in the year's current plan, the planned
+-- description: Planned systems behind schedule as of a date D: in the year's current plan, the planned
 -- quarter ended (the plan year's end when no quarter is given) before D, and no assessment
 -- in the plan year on or before D. days_late = D - that quarter's last day. The source
 -- rows of `letters_due`.
+-- column year: 计划年度 | plan year | short: 年度
+-- column department: 主管部门 | competent department, normalised name
+-- column unit: 预算单位 | budget unit, normalised name
+-- column system: 系统名称 | system name, normalised
+-- column system_id: 系统标识 | filing number (备案编号) when given, else a key from normalised unit + system
+-- column planned_quarter: 计划季度 | 1–4 when the workbook gives a planned month or quarter
+-- column due_by: 应测截止日 | last day of the planned quarter (or of the year)
+-- column days_late: 逾期天数 | days since the planned quarter ended | short: 滞后天数
+-- column as_of: 统计日期 | the date the row is evaluated on
+-- column source_file: 来源文件 | file name as given to `ceping ingest`
+-- column source_sheet: 工作表 | sheet the row came from
+-- column source_row: 行号 | 1-based row number as Excel shows it
 WITH plan AS (
     SELECT year, department, unit, system, system_id, planned_quarter, source_file, source_sheet, source_row,
            CAST(CASE WHEN planned_quarter IS NULL THEN make_date(year, 12, 31)

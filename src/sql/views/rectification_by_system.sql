@@ -1,4 +1,6 @@
--- Rectification per year, quarter and system, as of each quarter's last day D: the systems
+-- view: rectification_by_system
+-- label: 分系统整改进度 | Rectification by system
+-- description: Rectification per year, quarter and system, as of each quarter's last day D: the systems
 -- whose latest assessment on or before D was made in that year, with that assessment's
 -- findings, how many were fixed by D, how many are overdue, and whether the system's
 -- rectification is complete (at least one finding, all fixed by D). `rectification_progress`
@@ -6,6 +8,18 @@
 -- An assessment is a system's latest on every day from its date until the system's next
 -- assessment (by date, then report number); within its own year that is an equi-join on
 -- the year and a test of the two dates, not a join of every assessment with every quarter.
+-- column year: 计划年度 | plan year | short: 年度
+-- column quarter: 季度 | quarter of assessed_on
+-- column quarter_end: 季度末 | last day of the quarter | short: 季末
+-- column system_id: 系统标识 | filing number (备案编号) when given, else a key from normalised unit + system
+-- column department: 主管部门 | competent department, normalised name
+-- column unit: 预算单位 | budget unit, normalised name
+-- column system: 系统名称 | system name, normalised
+-- column assessment_id: 报告编号 | report number; derived from system and date when absent
+-- column findings: 问题数 | findings of the assessment counted
+-- column findings_fixed: 已整改问题数 | findings fixed by the date | short: 已整改
+-- column findings_overdue: 逾期未整改问题数 | findings past their deadline and not fixed by the date | short: 逾期未改
+-- column complete: 整改完成 | at least one finding and all fixed by the date
 WITH grid AS (
     -- (years from a GROUP BY of two columns, not a DISTINCT year: DataFusion 55 carries a
     -- DISTINCT year's uniqueness through the CROSS JOIN, then drops `quarter` from an

@@ -1,10 +1,22 @@
--- Rectification per year and quarter (测评整改), as of each quarter's last day D. A system
+-- view: rectification_progress
+-- label: 分季度整改进度 | Rectification by quarter
+-- description: Rectification per year and quarter (测评整改), as of each quarter's last day D. A system
 -- counts for year Y when its latest assessment on or before D was made in Y; its
 -- rectification is complete when that assessment has at least one finding and every one
 -- has fixed_on <= D (DATA_MODEL.md). departments/units/systems: distinct, with
 -- rectification complete; systems_assessed: systems counted; findings: of those
 -- assessments; fixed by D; overdue: due before D and not fixed by D. Per-system rows:
 -- rectification_by_system.
+-- column year: 计划年度 | plan year | short: 年度
+-- column quarter: 季度 | quarter of assessed_on
+-- column quarter_end: 季度末 | last day of the quarter | short: 季末
+-- column departments: 主管部门数 | distinct normalised departments
+-- column units: 预算单位数 | distinct normalised budget units
+-- column systems: 系统数 | distinct systems
+-- column systems_assessed: 已测系统数 | distinct systems assessed | short: 已测系统
+-- column findings: 问题数 | findings of the assessment counted
+-- column findings_fixed: 已整改问题数 | findings fixed by the date | short: 已整改
+-- column findings_overdue: 逾期未整改问题数 | findings past their deadline and not fixed by the date | short: 逾期未改
 WITH grid AS (
     -- (years from a GROUP BY of two columns, not a DISTINCT year: DataFusion 55 carries a
     -- DISTINCT year's uniqueness through the CROSS JOIN, then drops `quarter` from an

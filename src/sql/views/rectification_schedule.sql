@@ -1,11 +1,26 @@
+-- view: rectification_schedule
+-- label: 整改计划与期限 | Rectification schedule
 -- as_of_function: rectification_schedule_as_of
--- Rectification schedule of every assessment with renovation findings (系统改造), by the
+-- description: Rectification schedule of every assessment with renovation findings (系统改造), by the
 -- rule of DATA_MODEL.md: assessed in the first half of year Y (to 30 June) → budget
 -- requested in Y, fixed by 31 December of Y; in the second half (from 1 July) → budget in
 -- Y+1, fixed by 31 December of Y+2 at the latest. As of a date D (today for the view,
 -- `rectification_schedule_as_of('2020-01-01')` for any date): `done` when every renovation
 -- finding was fixed by D, `late` when not and the deadline is before D, else `on_track`.
 -- Immediate fixes (即知即改) are not scheduled.
+-- column system_id: 系统标识 | filing number (备案编号) when given, else a key from normalised unit + system
+-- column department: 主管部门 | competent department, normalised name
+-- column unit: 预算单位 | budget unit, normalised name
+-- column system: 系统名称 | system name, normalised
+-- column assessment_id: 报告编号 | report number; derived from system and date when absent
+-- column assessed_on: 出具报告日期 | date the assessment report was issued
+-- column half: 半年 | 1: assessed by 30 June, 2: from 1 July
+-- column budget_year: 整改预算年度 | the year the rectification budget is requested in
+-- column deadline: 整改期限 | 31 Dec of the assessment year (first half) or two years later (second half)
+-- column renovation_findings: 系统改造问题数 | findings that need system renovation (系统改造)
+-- column renovation_fixed: 已完成改造问题数 | renovation findings fixed by the date
+-- column status: 整改进度 | done, late or on_track as of the date | short: 状态
+-- column as_of: 统计日期 | the date the row is evaluated on
 WITH renovation AS (
     SELECT assessment_id,
            COUNT(*) AS renovation_findings,

@@ -1,6 +1,18 @@
--- Spending per year and department (经费): requested, approved and spent budget (all
+-- view: spending
+-- label: 经费执行 | Spending
+-- description: Spending per year and department (经费): requested, approved and spent budget (all
 -- categories, yuan), assessment fees paid, systems assessed, and the fee per assessed
 -- system. Departments appear when they have a budget or an assessment that year.
+-- column year: 计划年度 | plan year | short: 年度
+-- column department: 主管部门 | competent department, normalised name
+-- column requested: 申报金额 | yuan requested | short: 申报（元）
+-- column approved: 批复金额 | yuan approved | short: 批复（元）
+-- column spent: 实际支出 | yuan spent | short: 支出（元）
+-- column rectification_spent: 整改支出 | yuan spent on rectification | short: 整改支出（元）
+-- column service_spent: 安全服务支出 | yuan spent on security services | short: 服务支出（元）
+-- column systems_assessed: 已测系统数 | distinct systems assessed | short: 已测系统
+-- column assessment_fees: 测评费合计 | sum of the assessments' fees, yuan | short: 测评费（元）
+-- column fee_per_system: 每系统测评费 | assessment fees / systems assessed, yuan | short: 每系统测评费（元）
 WITH b AS (
     SELECT year, department,
            SUM(requested) AS requested, SUM(approved) AS approved, SUM(spent) AS spent,

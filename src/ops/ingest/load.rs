@@ -1,20 +1,20 @@
-//! The warehouse side of an ingest: the lookups mappers need, the idempotency check,
-//! revisions, and the one commit.
-
-use std::path::Path;
+//! The write side of one file's ingest, under a [`Writer`]: the idempotency check, the
+//! revision of a revisioned kind, the look-ups its kind declares, streaming rows and
+//! rejects to staged files while the sheet is read, and the one commit. Generic over the
+//! kind's declaration: nothing here names a kind.
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
-
 use datafusion::prelude::SessionContext;
 
-use super::kind::{digest, Context, Lookups};
-use super::workbook::Workbook;
-use super::{prepare, read_rows, Options, Parsed};
-use crate::error::{Error, Result};
-use crate::warehouse::schema::{ASSESSMENTS, PLAN_ITEMS, REJECTS};
-use crate::warehouse::{conform, LogRow, Snapshot, TableWrite, Warehouse, Writer};
+use crate::error::{Error, Location, Result};
+use crate::ingest::kind::{digest, Context, LookupTable, Refresh, Shape, SourceKind};
+use crate::ingest::workbook::Workbook;
+use crate::ingest::{prepare, read_rows, Options, Parsed};
+use crate::schema::REJECTS;
+use crate::warehouse::{conform, LogRow, Snapshot, Staged, TableWrite, Warehouse, Writer};
 
 /// What ingesting one file did.
 pub enum Outcome {
@@ -34,10 +34,10 @@ pub enum Outcome {
 /// Ingests one file as one commit; the same bytes again are a no-op.
 ///
 /// Everything decided from the warehouse (is the file new, the next revision, the
-/// lookups) is read from the writer's snapshot, under its lock. Kinds that only append
-/// (plans) stream their rows into new data files while the sheet is read, so memory stays
-/// bounded; kinds with a key collect theirs for one MERGE. The rows, the rejects and the
-/// `ingest_log` entry are committed together, or not at all.
+/// look-ups) is read from the writer's snapshot, under its lock. Appended rows stream
+/// into new data files while the sheet is read, so memory stays bounded; keyed rows
+/// stream to a scratch file for one upsert. The rows, the rejects and the `ingest_log`
+/// entry are committed together, or not at all.
 pub async fn ingest_file(
     writer: &mut Writer,
     path: &Path,
@@ -48,55 +48,41 @@ pub async fn ingest_file(
     let step = |what: &str| tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "{what}");
     let wh = writer.warehouse().clone();
     let snapshot = writer.snapshot().clone();
-    let mut wb = Workbook::open(path)?;
+    let mut wb = Workbook::open(path, &wh.settings().limits)?;
     step("opened");
     if let Some(earlier) = wh.already_ingested(&snapshot, &wb.sha256).await? {
         return Ok(Outcome::AlreadyIngested { earlier });
     }
     let prepared = tokio::task::block_in_place(|| prepare(&mut wb, opts))?;
     let kind = prepared.kind;
-    let mut ctx = lookups(&wh, &snapshot, kind.lookups()).await?;
-    // (revision, whether it becomes the year's current plan)
-    let mut revision = None;
-    if kind.name() == "plan" {
-        let Some(year) = prepared.year else {
-            return Err(Error::Usage(format!("{}: a plan needs a year; pass --year", wb.name)));
-        };
-        let loaded = wh.plan_revisions(&snapshot, year).await?;
-        let newest = loaded.iter().copied().max().unwrap_or(0);
-        let next = match opts.revision {
-            Some(r) if loaded.contains(&r) => {
-                return Err(Error::Usage(format!(
-                    "{}: revision {r} of the {year} plan is already loaded; leave --revision out for the next one ({})",
-                    wb.name,
-                    newest + 1
-                )))
-            }
-            Some(r) if r < 1 => return Err(Error::Usage(format!("{}: --revision is 1 or more, not {r}", wb.name))),
-            Some(r) => r,
-            None => newest + 1,
-        };
-        revision = Some((next, next >= newest));
-        ctx.revision = Some(next);
-    }
-    step("looked up plans and assessments, numbered the revision");
+    let mut ctx = lookups(&wh, &snapshot, kind).await?;
+    // (revision, whether it becomes the year's current one)
+    let revision = match kind.table().revisioned() {
+        true => Some(next_revision(&wh, &snapshot, kind, &wb.name, prepared.year, opts.revision).await?),
+        false => None,
+    };
+    ctx.revision = revision.map(|(r, _)| r);
+    step("looked up, numbered the revision");
 
-    // Systems of known assessments that this plan lists (a new current plan re-flags them).
-    // (digests of system ids: 16 bytes each at a national warehouse)
-    let assessed: HashSet<u128> = if kind.name() == "plan" {
-        assessed_systems(&wh, &snapshot).await?
-    } else {
-        HashSet::new()
+    // The ids of the rows another table's flag depends on (a plan's systems that have
+    // assessments), as digests: 16 bytes each at a national warehouse.
+    let refresh = kind
+        .refreshes()
+        .filter(|_| revision.is_some_and(|(_, current)| current));
+    let known: HashSet<u128> = match refresh {
+        Some(r) => known_ids(&wh, &snapshot, r).await?,
+        None => HashSet::new(),
     };
     let mut listed: HashSet<u128> = HashSet::new();
-    let mut note_systems = |b: &RecordBatch| -> Result<()> {
-        if kind.name() == "plan" {
-            let ids = strings(b.column(b.schema().index_of("system_id")?))?;
+    let id_column = refresh.map(|r| r.id);
+    let mut note_ids = |b: &RecordBatch| -> Result<()> {
+        if let Some(id) = id_column {
+            let ids = strings(b.column(b.schema().index_of(id)?))?;
             listed.extend(
                 ids.iter()
                     .flatten()
                     .map(|id| digest(&[id]))
-                    .filter(|id| assessed.contains(id)),
+                    .filter(|id| known.contains(id)),
             );
         }
         Ok(())
@@ -114,7 +100,7 @@ pub async fn ingest_file(
                 &ctx,
                 progress,
                 &mut |b| {
-                    note_systems(&b)?;
+                    note_ids(&b)?;
                     handle.block_on(staged.write(b))
                 },
                 &mut |b| handle.block_on(staged_rejects.write(b)),
@@ -122,7 +108,7 @@ pub async fn ingest_file(
         });
         (read, Rows::Staged(Box::new(staged)))
     } else {
-        // Keyed rows stream to a scratch file for one streaming MERGE at the commit.
+        // Keyed rows stream to a scratch file for one upsert at the commit.
         let mut keyed = writer.stage_keyed(kind.table(), kind.key())?;
         let read = tokio::task::block_in_place(|| {
             read_rows(&mut wb, &prepared, &ctx, progress, &mut |b| keyed.write(&b), &mut |b| {
@@ -144,22 +130,18 @@ pub async fn ingest_file(
                 if let (Some(year), Some((next, true)), Some(departments), Rows::Staged(staged)) =
                     (parsed.year, revision, parsed.returned_departments(), &mut rows)
                 {
-                    if let Some(from) = wh
-                        .plan_revisions(&snapshot, year)
-                        .await?
-                        .into_iter()
-                        .filter(|r| *r < next)
-                        .max()
-                    {
+                    let earlier = wh.revisions(&snapshot, kind.name(), year).await?;
+                    if let Some(from) = earlier.into_iter().filter(|r| *r < next).max() {
                         let n = carry_other_departments(
                             &wh,
                             &snapshot,
+                            kind,
                             (year, from, next),
                             &departments,
                             staged,
                             &mut |id| {
                                 let id = digest(&[id]);
-                                if assessed.contains(&id) {
+                                if known.contains(&id) {
                                     listed.insert(id);
                                 }
                             },
@@ -168,8 +150,8 @@ pub async fn ingest_file(
                         carried = Some((n, from));
                     }
                 }
-                if let (Some(year), Some((_, true))) = (parsed.year, revision) {
-                    writes.extend(refresh_planned(writer, year, &listed).await?);
+                if let (Some(year), Some(r)) = (parsed.year, refresh) {
+                    writes.extend(refresh_flag(writer, r, year, &listed).await?);
                 }
                 Ok::<_, Error>((parsed, writes))
             }
@@ -196,7 +178,7 @@ pub async fn ingest_file(
     }
     writes.push(staged_rejects.finish().await?);
     writes.extend(others);
-    step("refreshed planned flags");
+    step("refreshed dependent flags");
     let revision = revision.map(|(r, _)| r);
     let log = LogRow {
         file_name: parsed.workbook_name.clone(),
@@ -218,19 +200,59 @@ pub async fn ingest_file(
     })
 }
 
+/// The revision a revisioned kind's file becomes (the next of its year unless `--revision`
+/// says which), and whether it becomes the year's current one.
+async fn next_revision(
+    wh: &Warehouse,
+    snapshot: &Snapshot,
+    kind: &dyn SourceKind,
+    file: &str,
+    year: Option<i32>,
+    asked: Option<i32>,
+) -> Result<(i32, bool)> {
+    let location = || Location {
+        file: file.to_string(),
+        ..Default::default()
+    };
+    let Some(year) = year else {
+        return Err(Error::workbook(
+            location(),
+            format!("a {} workbook needs a year; pass --year", kind.name()),
+        ));
+    };
+    let loaded = wh.revisions(snapshot, kind.name(), year).await?;
+    let newest = loaded.iter().copied().max().unwrap_or(0);
+    let next = match asked {
+        Some(r) if loaded.contains(&r) => {
+            return Err(Error::Usage(format!(
+                "{file}: revision {r} of the {year} {} is already loaded; leave --revision out for the next one ({})",
+                kind.name(),
+                newest + 1
+            )))
+        }
+        Some(r) if r < 1 => return Err(Error::Usage(format!("{file}: --revision is 1 or more, not {r}"))),
+        Some(r) => r,
+        None => newest + 1,
+    };
+    Ok((next, next >= newest))
+}
+
 /// A department's return revises only its own rows: the other departments' rows of
 /// revision `from` are written into revision `next` as they were, with their own lineage
 /// (they still come from the file, sheet and row they were loaded from). Returns how many.
+#[allow(clippy::too_many_arguments)]
 async fn carry_other_departments(
     wh: &Warehouse,
     snapshot: &Snapshot,
+    kind: &dyn SourceKind,
     (year, from, next): (i32, i32, i32),
     departments: &[String],
-    staged: &mut crate::warehouse::Staged,
+    staged: &mut Staged,
     note: &mut (dyn FnMut(&str) + Send),
 ) -> Result<u64> {
-    let session = tables_at(wh, snapshot, &[PLAN_ITEMS.name]).await?;
-    let schema = PLAN_ITEMS.schema();
+    let table = kind.table();
+    let session = tables_at(wh, snapshot, &[table.name]).await?;
+    let schema = table.schema();
     let quoted: Vec<String> = departments
         .iter()
         .map(|d| format!("'{}'", d.replace('\'', "''")))
@@ -244,18 +266,22 @@ async fn carry_other_departments(
         })
         .collect();
     let sql = format!(
-        "SELECT {} FROM plan_items WHERE year = {year} AND revision = {from} \
+        "SELECT {} FROM {} WHERE year = {year} AND revision = {from} \
          AND (department IS NULL OR department NOT IN ({}))",
         columns.join(", "),
+        table.name,
         quoted.join(", ")
     );
     let mut stream = session.sql(&sql).await?.execute_stream().await?;
     let mut n = 0;
+    let id = kind.refreshes().map(|r| r.id);
     use futures::StreamExt;
     while let Some(b) = stream.next().await {
         let b = conform(&b?, &schema)?;
-        let ids = strings(b.column(schema.index_of("system_id")?))?;
-        ids.iter().flatten().for_each(&mut *note);
+        if let Some(id) = id {
+            let ids = strings(b.column(schema.index_of(id)?))?;
+            ids.iter().flatten().for_each(&mut *note);
+        }
         n += b.num_rows() as u64;
         staged.write(b).await?;
     }
@@ -264,7 +290,7 @@ async fn carry_other_departments(
 
 /// The file's rows for the commit: data files already written, or a staged keyed file to upsert.
 enum Rows {
-    Staged(Box<crate::warehouse::Staged>),
+    Staged(Box<Staged>),
     Ready(TableWrite),
     None,
 }
@@ -273,7 +299,7 @@ enum Rows {
 fn nothing_to_load(parsed: Parsed) -> Result<Parsed> {
     if parsed.loaded() == 0 && parsed.rejected() == 0 {
         return Err(Error::workbook(
-            crate::error::Location {
+            Location {
                 file: parsed.workbook_name.clone(),
                 ..Default::default()
             },
@@ -297,59 +323,56 @@ fn strings(col: &datafusion::arrow::array::ArrayRef) -> Result<datafusion::arrow
     Ok(cast.as_string::<i32>().clone())
 }
 
-/// The warehouse state a kind's mapper consults (`which`): current plans (each year's
-/// highest revision, as the `plan_items_current` view defines it) and known assessments.
-/// Streamed batch by batch: only the maps are held.
-pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot, which: Lookups) -> Result<Context> {
+/// The look-ups the kind declares, each run over the snapshot and kept as digests.
+/// Streamed batch by batch: only the tables are held.
+pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot, kind: &dyn SourceKind) -> Result<Context> {
     let mut ctx = Context::default();
-    if !which.planned && !which.assessments {
-        return Ok(ctx);
-    }
-    let session = tables_at(wh, snapshot, &[PLAN_ITEMS.name, ASSESSMENTS.name]).await?;
-    if which.planned {
-        each_batch(
-            &session,
-            "SELECT p.year, p.system_id FROM plan_items p \
-             JOIN (SELECT year AS y, MAX(revision) AS r FROM plan_items GROUP BY year) latest \
-             ON p.year = latest.y AND p.revision = latest.r",
-            |b| {
-                let years =
-                    datafusion::arrow::compute::cast(b.column(0), &datafusion::arrow::datatypes::DataType::Int32)?;
-                let years = years.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
-                let ids = strings(b.column(1))?;
-                for i in 0..b.num_rows() {
-                    if !years.is_null(i) && !ids.is_null(i) {
-                        ctx.planned.insert(years.value(i), ids.value(i));
-                    }
-                }
-                Ok(())
-            },
-        )
-        .await?;
-    }
-    if which.assessments {
-        each_batch(&session, "SELECT assessment_id, system_id FROM assessments", |b| {
-            let (a, s) = (strings(b.column(0))?, strings(b.column(1))?);
+    for lookup in kind.lookups() {
+        let session = tables_at(wh, snapshot, lookup.tables).await?;
+        let mut table = LookupTable::default();
+        each_batch(&session, lookup.sql, |b| {
+            let columns = (0..b.num_columns())
+                .map(|i| strings(b.column(i)))
+                .collect::<Result<Vec<_>>>()?;
+            let keys = match lookup.shape {
+                Shape::Set => columns.len(),
+                Shape::Map => columns.len().saturating_sub(1),
+            };
+            let mut key: Vec<&str> = Vec::with_capacity(keys);
             for i in 0..b.num_rows() {
-                if !a.is_null(i) && !s.is_null(i) {
-                    ctx.assessments.insert(a.value(i), s.value(i));
+                if columns[..keys].iter().any(|c| c.is_null(i)) {
+                    continue;
                 }
+                key.clear();
+                key.extend(columns[..keys].iter().map(|c| c.value(i)));
+                let value = match lookup.shape {
+                    Shape::Set => None,
+                    Shape::Map if columns[keys].is_null(i) => continue,
+                    Shape::Map => Some(columns[keys].value(i)),
+                };
+                table.insert(&key, value);
             }
             Ok(())
         })
         .await?;
+        ctx.set_lookup(lookup.name, table);
     }
     Ok(ctx)
 }
 
-/// The systems that have an assessment (a plan's rows re-flag theirs as planned).
-async fn assessed_systems(wh: &Warehouse, snapshot: &Snapshot) -> Result<HashSet<u128>> {
-    let session = tables_at(wh, snapshot, &[ASSESSMENTS.name]).await?;
+/// The ids of `refresh.table` (digests): only rows of the new revision with these ids can
+/// flip a flag.
+async fn known_ids(wh: &Warehouse, snapshot: &Snapshot, refresh: &Refresh) -> Result<HashSet<u128>> {
+    let session = tables_at(wh, snapshot, &[refresh.table.name]).await?;
     let mut out = HashSet::new();
-    each_batch(&session, "SELECT DISTINCT system_id FROM assessments", |b| {
-        out.extend(strings(b.column(0))?.iter().flatten().map(|id| digest(&[id])));
-        Ok(())
-    })
+    each_batch(
+        &session,
+        &format!("SELECT DISTINCT {} FROM {}", refresh.id, refresh.table.name),
+        |b| {
+            out.extend(strings(b.column(0))?.iter().flatten().map(|id| digest(&[id])));
+            Ok(())
+        },
+    )
     .await?;
     Ok(out)
 }
@@ -364,32 +387,39 @@ async fn each_batch(ctx: &SessionContext, sql: &str, mut f: impl FnMut(&RecordBa
     Ok(())
 }
 
-/// A new current plan for `year` changes which of that year's assessments are planned:
-/// the rows whose `planned` flips, as an upsert of `assessments`.
+/// A new current revision for `year` changes `refresh.flag` of `refresh.table`'s rows of
+/// that year: the rows whose flag flips, as an upsert of that table.
 ///
-/// `planned`: the systems of the new plan, at least all that have assessments.
-async fn refresh_planned(writer: &Writer, year: i32, planned: &HashSet<u128>) -> Result<Option<TableWrite>> {
+/// `listed`: the ids of the new revision, at least all that `refresh.table` has.
+async fn refresh_flag(
+    writer: &Writer,
+    refresh: &Refresh,
+    year: i32,
+    listed: &HashSet<u128>,
+) -> Result<Option<TableWrite>> {
     use datafusion::arrow::array::BooleanArray;
     use datafusion::arrow::compute::filter_record_batch;
-    let session = tables_at(writer.warehouse(), writer.snapshot(), &[ASSESSMENTS.name]).await?;
-    let schema = ASSESSMENTS.schema();
-    // The flipped rows stream to a scratch file for the same upsert as a results workbook.
-    let mut staged = writer.stage_keyed(&ASSESSMENTS, &["assessment_id"])?;
+    let table = refresh.table;
+    let session = tables_at(writer.warehouse(), writer.snapshot(), &[table.name]).await?;
+    let schema = table.schema();
+    // The flipped rows stream to a scratch file for the same upsert as a workbook's.
+    let mut staged = writer.stage_keyed(table, table.key())?;
     each_batch(
         &session,
-        &format!("SELECT * FROM assessments WHERE year = {year}"),
+        &format!("SELECT * FROM {} WHERE {} = {year}", table.name, refresh.year),
         |b| {
             let b = conform(b, &schema)?;
-            let system = strings(b.column(schema.index_of("system_id")?))?;
-            let was = b.column(schema.index_of("planned")?).as_boolean().clone();
+            let ids = strings(b.column(schema.index_of(refresh.id)?))?;
+            let flag = schema.index_of(refresh.flag)?;
+            let was = b.column(flag).as_boolean().clone();
             let now: BooleanArray = (0..b.num_rows())
-                .map(|i| Some(!system.is_null(i) && planned.contains(&digest(&[system.value(i)]))))
+                .map(|i| Some(!ids.is_null(i) && listed.contains(&digest(&[ids.value(i)]))))
                 .collect();
             let flips: BooleanArray = (0..b.num_rows())
                 .map(|i| Some(was.is_null(i) || was.value(i) != now.value(i)))
                 .collect();
             let mut cols = b.columns().to_vec();
-            cols[schema.index_of("planned")?] = std::sync::Arc::new(now);
+            cols[flag] = std::sync::Arc::new(now);
             let changed = filter_record_batch(&RecordBatch::try_new(schema.clone(), cols)?, &flips)?;
             if changed.num_rows() > 0 {
                 staged.write(&changed)?;

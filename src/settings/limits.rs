@@ -3,10 +3,9 @@
 //! inflated), cell text length, columns, rows and merged regions. Crossing one is an
 //! error naming the file, sheet and limit; the warehouse is unchanged.
 //!
-//! Set once per process ([`set`]) from `--limit NAME=VALUE`, `CEPING_LIMITS` and the
-//! `[limits]` table of `<warehouse>/ceping.toml`; [`get`] gives the defaults otherwise.
-
-use std::sync::OnceLock;
+//! Resolved with the other settings ([`super::Settings`]) from `--limit NAME=VALUE`,
+//! `CEPING_LIMITS` and the `[limits]` table of `<warehouse>/ceping.toml`, and handed to the
+//! workbook reader.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -60,7 +59,7 @@ impl Limits {
     }
 
     fn set(mut self, name: &str, value: &str) -> Result<Self, String> {
-        let n = parse_amount(value).map_err(|e| format!("limit {name}: {e}"))?;
+        let n = super::size::parse(value).map_err(|e| format!("limit {name}: {e}"))?;
         let small = |n: u64| u32::try_from(n).map_err(|_| format!("limit {name}: {n} is too large"));
         match name {
             "sheet_bytes" => self.sheet_bytes = n,
@@ -77,45 +76,6 @@ impl Limits {
         }
         Ok(self)
     }
-}
-
-/// `1000`, `64K`, `512M`, `2G` (binary multiples).
-fn parse_amount(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap_or(t.len());
-    let (digits, unit) = t.split_at(split);
-    let n: u64 = digits
-        .replace('_', "")
-        .parse()
-        .map_err(|_| format!("not a number: `{s}`"))?;
-    let scale: u64 = match unit
-        .trim()
-        .to_ascii_uppercase()
-        .trim_end_matches("IB")
-        .trim_end_matches('B')
-    {
-        "" => 1,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        _ => return Err(format!("unknown unit in `{s}` (K, M or G)")),
-    };
-    if n == 0 {
-        return Err("a limit must be more than 0".into());
-    }
-    n.checked_mul(scale).ok_or_else(|| format!("`{s}` is too large"))
-}
-
-static LIMITS: OnceLock<Limits> = OnceLock::new();
-
-/// Sets the process's limits (the first call wins).
-pub fn set(limits: Limits) {
-    let _ = LIMITS.set(limits);
-}
-
-/// The process's limits.
-pub fn get() -> Limits {
-    LIMITS.get().copied().unwrap_or_default()
 }
 
 #[cfg(test)]

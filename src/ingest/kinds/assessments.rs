@@ -2,12 +2,73 @@
 
 use chrono::Datelike;
 
-use super::kind::{Context, Field, FillDown, SourceKind};
-use super::normalize;
-use super::row::{FieldRow, RowError, Value};
-use crate::warehouse::schema::{TableDef, ASSESSMENTS};
+use super::super::kind::{Context, Field, FillDown, Lookup, Shape, SourceKind};
+use super::super::normalize;
+use super::super::row::{FieldRow, RowError, Value};
+use crate::schema::{col, ColumnType::*, TableDef, WritePolicy};
 
 pub struct Assessments;
+
+pub static TABLE: TableDef = TableDef {
+    name: "assessments",
+    kind: "assessments",
+    label: "测评结果",
+    meaning: "one row per completed assessment",
+    lineage: true,
+    write: WritePolicy::Upsert {
+        key: &["assessment_id"],
+    },
+    columns: &[
+        col(
+            "assessment_id",
+            Utf8,
+            "报告编号",
+            "report number; derived from system and date when absent",
+        ),
+        col("system_id", Utf8, "系统标识", "as in plan_items"),
+        col("department", Utf8, "主管部门", "competent department"),
+        col("unit", Utf8, "预算单位", "budget unit"),
+        col("system", Utf8, "系统名称", "system name"),
+        col("level", Int8, "安全保护等级", "level at assessment time"),
+        col(
+            "assessed_on",
+            Date32,
+            "出具报告日期",
+            "date the assessment report was issued",
+        ),
+        col("year", Int32, "年度", "year of assessed_on"),
+        col("quarter", Int8, "季度", "quarter of assessed_on"),
+        col(
+            "planned",
+            Boolean,
+            "是否计划内",
+            "the system is in that year's current plan",
+        ),
+        col(
+            "conclusion",
+            Utf8,
+            "测评结论",
+            "excellent/good/fair/poor (优良中差) or pass/basic_pass/fail (符合/基本符合/不符合)",
+        ),
+        col("score", Float64, "得分", "0–100"),
+        col("high_risks", Int32, "高风险数", "high-risk findings"),
+        col("medium_risks", Int32, "中风险数", "medium-risk findings"),
+        col("low_risks", Int32, "低风险数", "low-risk findings"),
+        col("fee", Money, "测评费用", "assessment fee, yuan"),
+    ],
+};
+
+/// `(year, system_id)` of every system in each year's current plan (its highest
+/// revision, as `plan_items_current` defines it): `planned` is whether the assessed system
+/// is in its year's plan.
+static PLANNED: Lookup = Lookup {
+    name: "planned",
+    tables: &["plan_items"],
+    sql: "SELECT CAST(p.year AS VARCHAR), p.system_id FROM plan_items p \
+          JOIN (SELECT year AS y, MAX(revision) AS r FROM plan_items GROUP BY year) latest \
+          ON p.year = latest.y AND p.revision = latest.r WHERE p.system_id IS NOT NULL",
+    shape: Shape::Set,
+};
 
 pub static FIELDS: &[Field] = &[
     Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"]).required(),
@@ -60,27 +121,18 @@ const CONCLUSIONS: &[(&str, &str)] = &[
 ];
 
 impl SourceKind for Assessments {
-    fn name(&self) -> &'static str {
-        "assessments"
-    }
     fn keywords(&self) -> &'static [&'static str] {
         &["测评结果", "测评情况", "测评报告", "测评实施"]
     }
     fn table(&self) -> &'static TableDef {
-        &ASSESSMENTS
+        &TABLE
     }
     fn fields(&self) -> &'static [Field] {
         FIELDS
     }
-    fn key(&self) -> &'static [&'static str] {
-        &["assessment_id"]
-    }
 
-    fn lookups(&self) -> super::kind::Lookups {
-        super::kind::Lookups {
-            planned: true,
-            ..Default::default()
-        }
+    fn lookups(&self) -> &'static [Lookup] {
+        std::slice::from_ref(&PLANNED)
     }
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
         let assessment_id = row
@@ -96,7 +148,7 @@ impl SourceKind for Assessments {
         let assessed_on = row.date("assessed_on")?.ok_or_else(|| row.missing("assessed_on"))?;
         let year = assessed_on.year();
         let quarter = ((assessed_on.month() - 1) / 3 + 1) as i8;
-        let planned = ctx.planned.contains(year, &system_id);
+        let planned = ctx.lookup(PLANNED.name).contains(&[&year.to_string(), &system_id]);
         let department = row
             .text("department")
             .or_else(|| row.sheet_department.map(str::to_string));

@@ -1,4 +1,8 @@
-//! Ingest and inspect.
+//! Ingest and inspect: the write path of ingestion. `ingest/` reads a workbook (detect,
+//! walk, map); this drives it file by file under the writer ([`load`]) and runs a file
+//! again when it lost a commit race on object storage.
+
+mod load;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -6,9 +10,11 @@ use std::time::Duration;
 use super::Progress;
 use crate::error::{Error, Result};
 use crate::ingest::kind::Context;
-use crate::ingest::load::{ingest_file, Outcome};
-use crate::ingest::{read_file, Options, Parsed};
+use crate::ingest::{read_file, KindName, Options, Parsed};
+use crate::settings::Limits;
 use crate::warehouse::Warehouse;
+use load::ingest_file;
+pub use load::Outcome;
 
 /// What to ingest and how.
 #[derive(Debug, Clone)]
@@ -80,13 +86,13 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// How a file would be read, without a warehouse.
-pub fn inspect(path: &Path, kind: Option<&str>) -> Result<Parsed> {
+pub fn inspect(path: &Path, kind: Option<KindName>, limits: &Limits) -> Result<Parsed> {
     let opts = Options {
-        kind: kind.map(str::to_string),
+        kind,
         year: None,
         revision: Some(1),
         // Inspect shows what the guard would stop, rather than stopping.
         accept_rejects: true,
     };
-    read_file(path, &opts, &Context::default())
+    read_file(path, &opts, &Context::default(), limits)
 }

@@ -8,10 +8,21 @@ use std::sync::Arc;
 use calamine::{Data, DataRef, Dimensions, Ods, Reader, Xls, Xlsx};
 use sha2::{Digest, Sha256};
 
+mod chunk;
+mod names;
+mod parts;
+
+use chunk::Packed;
+pub use chunk::RowChunk;
+use names::distinct_sheet_names;
+use names::{replace_bytes, replace_part};
+use parts::{check_cell, check_part_sizes, read_sheet_part};
+
 use super::cells::is_blank;
 pub use super::cells::{column_letter, Cell, MergedRegion, Row};
 use super::normalize::excel_serial;
 use crate::error::{Error, Location, Result};
+use crate::settings::Limits;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -57,13 +68,15 @@ pub struct Workbook {
     reader_names: Vec<String>,
     /// The file's bytes as the reader holds them.
     bytes: Bytes,
+    /// What this file may make ceping do.
+    limits: Limits,
 }
 
 const CFB_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 impl Workbook {
     /// Reads and opens a workbook. Errors name the file and say what it is instead.
-    pub fn open(path: &Path) -> Result<Self> {
+    pub fn open(path: &Path, limits: &Limits) -> Result<Self> {
         let name = path
             .file_name()
             .map_or_else(|| path.display().to_string(), file_name_text);
@@ -73,10 +86,10 @@ impl Workbook {
         };
         let bytes =
             fs_err::read(path).map_err(|e| Error::workbook(loc.clone(), format!("cannot read the file: {e}")))?;
-        Self::from_bytes(name, bytes)
+        Self::from_bytes(name, bytes, limits)
     }
 
-    pub fn from_bytes(name: String, bytes: Vec<u8>) -> Result<Self> {
+    pub fn from_bytes(name: String, bytes: Vec<u8>, limits: &Limits) -> Result<Self> {
         let loc = Location {
             file: name.clone(),
             ..Default::default()
@@ -127,7 +140,7 @@ impl Workbook {
                 // the file before calamine inflates anything.
                 let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).map_err(|e| corrupt(e.to_string()))?;
                 let parts = super::xlsx_merges::sheet_parts(&mut zip);
-                check_part_sizes(&mut zip, parts.as_deref(), &loc)?;
+                check_part_sizes(&mut zip, parts.as_deref(), &loc, limits)?;
                 let wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
                 let is_1904 = wb.has_1904_epoch();
                 (
@@ -146,7 +159,7 @@ impl Workbook {
             }
             Format::Ods => {
                 let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).map_err(|e| corrupt(e.to_string()))?;
-                check_part_sizes(&mut zip, None, &loc)?;
+                check_part_sizes(&mut zip, None, &loc, limits)?;
                 (
                     Inner::Ods(Box::new(
                         Ods::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?,
@@ -170,6 +183,7 @@ impl Workbook {
             reader_names: sheets.clone(),
             sheets,
             bytes: file,
+            limits: *limits,
         };
         if wb.sheets != raw {
             for (i, (shown, was)) in wb.sheets.iter().zip(&raw).enumerate() {
@@ -209,191 +223,11 @@ impl Workbook {
             .map_or(sheet, String::as_str)
     }
 
-    /// The error for repeated sheet names the reader cannot tell apart.
-    fn repeated_names_error(&self, raw: &[String], loc: &Location, why: &str) -> Error {
-        let i = self.sheets.iter().zip(raw).position(|(a, b)| a != b).unwrap_or(0);
-        let j = raw
-            .iter()
-            .position(|n| n.trim().to_lowercase() == raw[i].trim().to_lowercase())
-            .unwrap_or(0);
-        Error::workbook(
-            Location {
-                sheet: Some(raw[i].clone()),
-                ..loc.clone()
-            },
-            format!(
-                "sheets {} and {} are both named {:?} and {why}: rename one in a copy and ingest that",
-                j + 1,
-                i + 1,
-                raw[i],
-            ),
-        )
-    }
-
-    /// Gives an .ods package's sheets the names in `names`: each `<table:table>` element
-    /// named as the next sheet in `raw` takes the next name (nested tables are left).
-    fn rename_ods_sheets(&mut self, raw: &[String], names: &[String], loc: &Location) -> Result<()> {
-        let Inner::Ods(_) = &self.inner else {
-            return Ok(());
-        };
-        let fail = |e: &dyn std::fmt::Display| {
-            Error::workbook(loc.clone(), format!("cannot rename repeated sheet names: {e}"))
-        };
-        let mut zip = zip::ZipArchive::new(Cursor::new(self.bytes.clone())).map_err(|e| fail(&e))?;
-        let xml = read_sheet_part(&mut zip, "content.xml").map_err(|e| fail(&e))?;
-        let mut out = Vec::with_capacity(xml.len() + 64 * names.len());
-        let mut rest = xml.as_slice();
-        let mut next = 0;
-        while let Some(at) = memchr::memmem::find(rest, b"<table:table") {
-            let (before, from) = rest.split_at(at);
-            out.extend_from_slice(before);
-            let tag_end = from.iter().position(|b| *b == b'>').unwrap_or(from.len());
-            let tag = &from[..tag_end];
-            let is_table = matches!(tag.get(b"<table:table".len()), Some(b' ' | b'\t' | b'\n' | b'\r'));
-            let name_at = memchr::memmem::find(tag, b" table:name=\"").map(|n| n + b" table:name=\"".len());
-            let value = name_at.and_then(|v| Some((v, v + tag[v..].iter().position(|b| *b == b'"')?)));
-            match (is_table, value, raw.get(next)) {
-                (true, Some((v0, v1)), Some(want)) if xml_unescape(&String::from_utf8_lossy(&tag[v0..v1])) == *want => {
-                    out.extend_from_slice(&tag[..v0]);
-                    out.extend_from_slice(xml_escape(&names[next]).as_bytes());
-                    out.extend_from_slice(&tag[v1..]);
-                    next += 1;
-                }
-                _ => out.extend_from_slice(tag),
-            }
-            rest = &from[tag_end..];
-        }
-        out.extend_from_slice(rest);
-        if next != raw.len() {
-            return Err(self.repeated_names_error(raw, loc, "the sheets' elements were not all found"));
-        }
-        drop(xml);
-        let bytes = replace_part(&mut zip, "content.xml", &out).map_err(|e| fail(&e))?;
-        let reader = Ods::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
-        if reader.sheet_names() != names {
-            return Err(fail(&"the renamed package does not list the sheets as expected"));
-        }
-        self.inner = Inner::Ods(Box::new(reader));
-        self.bytes = bytes;
-        Ok(())
-    }
-
-    /// Makes an .xls file's repeated sheet names distinct for the reader: the last
-    /// character of each repeat's BoundSheet8 record is changed in a copy of the file
-    /// (same length, so no offset moves) and the reader's names are mapped back to
-    /// ceping's by position. BIFF8 only, and only a record stored in one piece.
-    fn alter_xls_sheet_names(&mut self, raw: &[String], loc: &Location) -> Result<()> {
-        let mut bytes = self.bytes.0.as_ref().clone();
-        let mut names: Vec<String> = raw.to_vec();
-        let mut done = std::collections::HashSet::new();
-        for (i, name) in raw.iter().enumerate() {
-            // calamine keeps sheets by exact name: only exact repeats need altering.
-            let positions: Vec<usize> = (0..raw.len()).filter(|k| raw[*k] == *name).collect();
-            if positions.len() < 2 || !done.insert(name.clone()) {
-                continue;
-            }
-            let records = find_bound_sheets(&bytes, name);
-            if records.len() != positions.len() {
-                return Err(self.repeated_names_error(raw, loc, "the .xls records naming them were not all found"));
-            }
-            let mut chars: Vec<char> = name.chars().collect();
-            let Some(last) = chars.pop().filter(|c| c.len_utf16() == 1) else {
-                return Err(self.repeated_names_error(raw, loc, "its last character cannot be altered"));
-            };
-            let stem: String = chars.into_iter().collect();
-            for (&(at, wide), &k) in records.iter().zip(&positions).skip(1) {
-                let Some(c) = (b'0'..=b'9')
-                    .chain(b'A'..=b'Z')
-                    .map(char::from)
-                    .filter(|c| *c != last)
-                    .find(|c| !names.contains(&format!("{stem}{c}")))
-                else {
-                    return Err(self.repeated_names_error(raw, loc, "no distinct name of the same length is free"));
-                };
-                let units = name.encode_utf16().count();
-                let pos = if wide { at + 2 * (units - 1) } else { at + units - 1 };
-                bytes[pos] = c as u8;
-                if wide {
-                    bytes[pos + 1] = 0;
-                }
-                names[k] = format!("{stem}{c}");
-                tracing::debug!(sheet = i + 1, "the .xls reader knows a repeat as {stem}{c}");
-            }
-        }
-        let bytes = Bytes(Arc::new(bytes));
-        let reader = Xls::new(Cursor::new(bytes.clone()))
-            .map_err(|e| Error::workbook(loc.clone(), format!("cannot read the renamed sheets: {e}")))?;
-        // Records are matched to sheets in file order; the reader's names are taken by
-        // position, whichever repeat a record turned out to be.
-        let read = reader.sheet_names();
-        let distinct = read.iter().collect::<std::collections::HashSet<_>>().len() == read.len();
-        if read.len() != raw.len() || !distinct {
-            return Err(self.repeated_names_error(raw, loc, "the altered names were not read back"));
-        }
-        self.inner = Inner::Xls(Box::new(reader));
-        self.bytes = bytes;
-        self.reader_names = read;
-        Ok(())
-    }
-
-    /// Gives the .xlsx package's sheets the names in `names` (same order) and opens it
-    /// again from the rewritten package.
-    fn rename_xlsx_sheets(&mut self, names: &[String], loc: &Location) -> Result<()> {
-        use std::io::Read as _;
-        let Inner::Xlsx { reader, zip, parts } = &mut self.inner else {
-            return Ok(());
-        };
-        let fail = |e: &dyn std::fmt::Display| {
-            Error::workbook(loc.clone(), format!("cannot rename repeated sheet names: {e}"))
-        };
-        let mut xml = String::new();
-        zip.by_name("xl/workbook.xml")
-            .map_err(|e| fail(&e))?
-            .take(64 << 20)
-            .read_to_string(&mut xml)
-            .map_err(|e| fail(&e))?;
-        // The i-th <sheet .../> element's name attribute becomes names[i].
-        let mut out = String::with_capacity(xml.len());
-        let mut rest = xml.as_str();
-        let mut i = 0;
-        while let Some(at) = rest.find("<sheet ").or_else(|| rest.find("<x:sheet ")) {
-            let (before, from) = rest.split_at(at);
-            out.push_str(before);
-            let end = from
-                .find('>')
-                .ok_or_else(|| fail(&"a <sheet> element without its end"))?;
-            let element = &from[..end];
-            let renamed = match (element.find(" name=\""), names.get(i)) {
-                (Some(n), Some(name)) => {
-                    let value_at = n + " name=\"".len();
-                    let value_end = element[value_at..]
-                        .find('"')
-                        .map(|e| value_at + e)
-                        .ok_or_else(|| fail(&"an unquoted name"))?;
-                    format!("{}{}{}", &element[..value_at], xml_escape(name), &element[value_end..])
-                }
-                _ => element.to_string(),
-            };
-            out.push_str(&renamed);
-            rest = &from[end..];
-            i += 1;
-        }
-        out.push_str(rest);
-        let bytes = replace_part(zip, "xl/workbook.xml", out.as_bytes()).map_err(|e| fail(&e))?;
-        **reader = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
-        **zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(&e))?;
-        *parts = super::xlsx_merges::sheet_parts(zip);
-        if reader.sheet_names() != names {
-            return Err(fail(&"the renamed package does not list the sheets as expected"));
-        }
-        Ok(())
-    }
-
     /// Merged regions of a sheet; `None` when the format gives none (.ods).
     pub fn merges(&mut self, sheet: &str) -> Result<Option<Vec<Dimensions>>> {
         let loc = self.location(sheet);
         let merges = self.merges_unchecked(sheet)?;
-        let limit = super::limits::get().merged_regions;
+        let limit = self.limits.merged_regions;
         match merges {
             Some(m) if m.len() > limit => Err(Error::workbook(
                 loc,
@@ -512,7 +346,7 @@ impl Workbook {
         &mut self,
         sheet: &str,
         loc: &Location,
-        limits: &super::limits::Limits,
+        limits: &Limits,
         skip_through: Option<(u32, u32)>,
         f: &mut dyn FnMut(u32, u32, CellView<'_>) -> bool,
     ) -> std::result::Result<(), XlsxStop> {
@@ -566,7 +400,7 @@ impl Workbook {
             .ok_or_else(unknown)?;
         let fail =
             |e: &dyn std::fmt::Display| Error::workbook(loc.clone(), format!("cannot read the sheet again: {e}"));
-        let xml = read_sheet_part(zip, &part).map_err(|e| fail(&e))?;
+        let xml = read_sheet_part(zip, &part, &self.limits).map_err(|e| fail(&e))?;
         let xml = replace_bytes(&replace_bytes(&xml, b" t=\"e\"", b" t=\"str\""), b" t='e'", b" t='str'");
         let bytes = replace_part(zip, &part, &xml).map_err(|e| fail(&e))?;
         **reader = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
@@ -577,7 +411,7 @@ impl Workbook {
     /// Every non-empty cell of a sheet in row order, until `f` returns `false`.
     fn for_each_cell(&mut self, sheet: &str, mut f: impl FnMut(u32, u32, CellView<'_>) -> bool) -> Result<()> {
         let loc = self.location(sheet);
-        let limits = super::limits::get();
+        let limits = self.limits;
         let is_1904 = self.is_1904;
         let reader_name = self.reader_name(sheet).to_string();
         match &mut self.inner {
@@ -653,226 +487,11 @@ pub fn file_name_text(name: &std::ffi::OsStr) -> String {
     out
 }
 
-/// Refuses a workbook whose sheet or shared-strings part would inflate past the limits,
-/// from the sizes the zip's directory declares (nothing is inflated).
-fn check_part_sizes<R: std::io::Read + std::io::Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    parts: Option<&[(String, String)]>,
-    loc: &Location,
-) -> Result<()> {
-    let limits = super::limits::get();
-    for i in 0..zip.len() {
-        let Ok(entry) = zip.by_index_raw(i) else { continue };
-        let Ok(name) = entry.name().map(|n| n.to_string()) else {
-            continue;
-        };
-        let size = entry.size();
-        let (limit, limit_name, what) = if name == "xl/sharedStrings.xml" {
-            (
-                limits.shared_strings_bytes,
-                "shared_strings_bytes",
-                "its shared-strings table".to_string(),
-            )
-        } else if name == "content.xml" {
-            (
-                limits.sheet_bytes,
-                "sheet_bytes",
-                "its sheets (content.xml)".to_string(),
-            )
-        } else if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
-            let sheet = parts
-                .and_then(|p| p.iter().find(|(_, part)| *part == name))
-                .map_or_else(|| name.clone(), |(sheet, _)| format!("sheet {sheet}"));
-            (limits.sheet_bytes, "sheet_bytes", sheet)
-        } else {
-            continue;
-        };
-        if size > limit {
-            return Err(Error::workbook(
-                loc.clone(),
-                format!(
-                    "{what} inflates to {size} bytes, more than the limit {limit_name} = {limit}; \
-                     not read (raise it with --limit {limit_name}=… if the file is genuine)"
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// A sheet part inflated, refused past the `sheet_bytes` limit.
-fn read_sheet_part(zip: &mut zip::ZipArchive<Cursor<Bytes>>, part: &str) -> std::result::Result<Vec<u8>, String> {
-    use std::io::Read as _;
-    let limit = super::limits::get().sheet_bytes;
-    let mut xml = Vec::new();
-    zip.by_name(part)
-        .map_err(|e| e.to_string())?
-        .take(limit + 1)
-        .read_to_end(&mut xml)
-        .map_err(|e| e.to_string())?;
-    if xml.len() as u64 > limit {
-        return Err(format!("{part} inflates past the limit sheet_bytes = {limit}"));
-    }
-    Ok(xml)
-}
-
-/// The package with one part's content replaced (every other entry copied as stored).
-fn replace_part(zip: &mut zip::ZipArchive<Cursor<Bytes>>, part: &str, content: &[u8]) -> zip::result::ZipResult<Bytes> {
-    use std::io::Write as _;
-    let mut package = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    for k in 0..zip.len() {
-        let entry = zip.by_index_raw(k)?;
-        if entry.name().is_ok_and(|n| n == part) {
-            continue;
-        }
-        package.raw_copy_file(entry)?;
-    }
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    package.start_file(part, options)?;
-    package.write_all(content)?;
-    Ok(Bytes(Arc::new(package.finish()?.into_inner())))
-}
-
-/// Sheet names made distinct: a name that repeats an earlier one (compared as Excel
-/// does, ignoring case and surrounding spaces) becomes `NAME (sheet N)`, N its position.
-fn distinct_sheet_names(raw: &[String]) -> Vec<String> {
-    let key = |s: &str| s.trim().to_lowercase();
-    let mut seen = std::collections::HashSet::new();
-    raw.iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let mut shown = name.clone();
-            let mut n = i + 1;
-            while !seen.insert(key(&shown)) {
-                shown = format!("{name} (sheet {n})");
-                n += 1000;
-            }
-            shown
-        })
-        .collect()
-}
-
-/// Where each BIFF8 BoundSheet8 record (MS-XLS 2.4.28) naming `name` keeps the name's
-/// characters, in file order, and whether they are two bytes each. A record is found
-/// only when stored in one piece (a record across two sectors is not found, and the
-/// caller refuses the file).
-fn find_bound_sheets(bytes: &[u8], name: &str) -> Vec<(usize, bool)> {
-    let units: Vec<u16> = name.encode_utf16().collect();
-    let Ok(cch) = u8::try_from(units.len()) else {
-        return Vec::new();
-    };
-    let narrow: Option<Vec<u8>> = units.iter().map(|u| u8::try_from(*u).ok()).collect();
-    let wide: Vec<u8> = units.iter().flat_map(|u| u.to_le_bytes()).collect();
-    let mut found = Vec::new();
-    for at in memchr::memmem::find_iter(bytes, &[0x85, 0x00]) {
-        let Some(head) = bytes.get(at..at + 12) else { break };
-        let len = usize::from(u16::from_le_bytes([head[2], head[3]]));
-        if head[8] & 0x3F > 2 || !matches!(head[9], 0 | 1 | 2 | 6) || head[10] != cch {
-            continue;
-        }
-        let (text, is_wide) = match head[11] {
-            0 => match &narrow {
-                Some(n) => (n.as_slice(), false),
-                None => continue,
-            },
-            1 => (wide.as_slice(), true),
-            _ => continue,
-        };
-        if len == 8 + text.len() && bytes.get(at + 12..at + 12 + text.len()) == Some(text) {
-            found.push((at + 12, is_wide));
-        }
-    }
-    found
-}
-
-fn xml_unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// The error for a cell beyond a limit.
-fn over_limit(loc: &Location, r: u32, c: u32, what: String, limit_name: &str, limit: u64) -> Error {
-    Error::workbook(
-        Location {
-            row: Some(r.saturating_add(1)),
-            column: Some(column_letter(c)),
-            ..loc.clone()
-        },
-        format!(
-            "{what}, more than the limit {limit_name} = {limit}; the file is not loaded \
-             (raise it with --limit {limit_name}=… if the file is genuine)"
-        ),
-    )
-}
-
-/// Checks one cell against the row, column and cell-length limits.
-fn check_cell(loc: &Location, limits: &super::limits::Limits, r: u32, c: u32, view: &CellView<'_>) -> Result<()> {
-    if r >= limits.rows {
-        return Err(over_limit(
-            loc,
-            r,
-            c,
-            format!("a cell in row {}", r as u64 + 1),
-            "rows",
-            limits.rows as u64,
-        ));
-    }
-    if c >= limits.columns {
-        return Err(over_limit(
-            loc,
-            r,
-            c,
-            format!("a cell in column {}", c as u64 + 1),
-            "columns",
-            limits.columns as u64,
-        ));
-    }
-    if let CellView::Text(t) = view {
-        if t.len() > limits.cell_chars {
-            let chars = t.chars().count();
-            if chars > limits.cell_chars {
-                return Err(over_limit(
-                    loc,
-                    r,
-                    c,
-                    format!("a cell of {chars} characters"),
-                    "cell_chars",
-                    limits.cell_chars as u64,
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Why reading an .xlsx sheet stopped early.
 enum XlsxStop {
     /// An error value calamine does not know (`#SPILL!`): read the sheet again.
     UnknownErrorValue(String),
     Failed(Box<Error>),
-}
-
-/// `haystack` with every `from` replaced by `to`.
-fn replace_bytes(haystack: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(haystack.len());
-    let mut last = 0;
-    for at in memchr::memmem::find_iter(haystack, from) {
-        out.extend_from_slice(&haystack[last..at]);
-        out.extend_from_slice(to);
-        last = at + from.len();
-    }
-    out.extend_from_slice(&haystack[last..]);
-    out
 }
 
 /// A cell as read, its text still borrowed from the reader.
@@ -894,67 +513,6 @@ impl CellView<'_> {
             CellView::Text(t) => Cell::Text((*t).to_string()),
             CellView::Other(c) => c.clone(),
         }
-    }
-}
-
-/// Rows packed by [`Workbook::for_each_chunk`].
-#[derive(Default)]
-pub struct RowChunk {
-    text: String,
-    /// (row index, where its cells start in `cells`).
-    rows: Vec<(u32, u32)>,
-    cells: Vec<(u32, Packed)>,
-}
-
-enum Packed {
-    /// A byte range of `RowChunk::text`.
-    Text(u32, u32),
-    Other(Cell),
-}
-
-impl RowChunk {
-    /// An empty chunk with room for as much as `other` held.
-    fn like(other: &RowChunk) -> Self {
-        RowChunk {
-            text: String::with_capacity(other.text.len()),
-            rows: Vec::with_capacity(other.rows.len()),
-            cells: Vec::with_capacity(other.cells.len()),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
-
-    pub fn into_rows(self) -> impl Iterator<Item = Row> {
-        let RowChunk { text, rows, cells } = self;
-        let ends: Vec<usize> = rows
-            .iter()
-            .skip(1)
-            .map(|(_, start)| *start as usize)
-            .chain(std::iter::once(cells.len()))
-            .collect();
-        let mut cells = cells.into_iter();
-        rows.into_iter().zip(ends).map(move |((index, start), end)| {
-            Row::new(
-                index,
-                cells
-                    .by_ref()
-                    .take(end - start as usize)
-                    .map(|(c, p)| {
-                        let cell = match p {
-                            Packed::Text(a, b) => Cell::Text(text[a as usize..b as usize].to_string()),
-                            Packed::Other(cell) => cell,
-                        };
-                        (c, cell)
-                    })
-                    .collect(),
-            )
-        })
     }
 }
 
@@ -1038,7 +596,7 @@ mod tests {
             "plan_2022.ods",
             "plan_2020_by_department.xlsx",
         ] {
-            let mut wb = Workbook::open(&root.join(file)).unwrap();
+            let mut wb = Workbook::open(&root.join(file), &Limits::default()).unwrap();
             for sheet in wb.sheet_names() {
                 let mut one_by_one = Vec::new();
                 wb.for_each_row(&sheet, |r| {

@@ -1,10 +1,35 @@
 //! Budgets and spending (经费预算) → `budgets`.
 
-use super::kind::{Context, Field, FillDown, SourceKind};
-use super::row::{FieldRow, RowError, Value};
-use crate::warehouse::schema::{TableDef, BUDGETS};
+use super::super::kind::{Context, Field, FillDown, SourceKind};
+use super::super::row::{FieldRow, RowError, Value};
+use crate::schema::{col, ColumnType::*, TableDef, WritePolicy};
 
 pub struct Budgets;
+
+pub static TABLE: TableDef = TableDef {
+    name: "budgets",
+    kind: "budgets",
+    label: "经费预算",
+    meaning: "one row per unit, year and category",
+    lineage: true,
+    write: WritePolicy::Upsert {
+        key: &["year", "unit", "category"],
+    },
+    columns: &[
+        col("year", Int32, "预算年度", "budget year"),
+        col("department", Utf8, "主管部门", "competent department"),
+        col("unit", Utf8, "预算单位", "budget unit"),
+        col(
+            "category",
+            Utf8,
+            "经费类别",
+            "assessment (测评), rectification (整改), service (安全服务)",
+        ),
+        col("requested", Money, "申报金额", "yuan requested"),
+        col("approved", Money, "批复金额", "yuan approved"),
+        col("spent", Money, "实际支出", "yuan spent"),
+    ],
+};
 
 pub static FIELDS: &[Field] = &[
     Field::new("department", &["主管部门", "主管单位", "上级主管部门"]).fill_down(FillDown::Always),
@@ -29,20 +54,14 @@ const CATEGORIES: &[(&str, &str)] = &[
 ];
 
 impl SourceKind for Budgets {
-    fn name(&self) -> &'static str {
-        "budgets"
-    }
     fn keywords(&self) -> &'static [&'static str] {
         &["经费", "预算"]
     }
     fn table(&self) -> &'static TableDef {
-        &BUDGETS
+        &TABLE
     }
     fn fields(&self) -> &'static [Field] {
         FIELDS
-    }
-    fn key(&self) -> &'static [&'static str] {
-        &["year", "unit", "category"]
     }
     fn needs_year(&self) -> bool {
         true

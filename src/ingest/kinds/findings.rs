@@ -1,11 +1,48 @@
 //! Findings and their rectification (整改情况) → `findings`.
 
-use super::kind::{Context, Field, FillDown, SourceKind};
-use super::normalize;
-use super::row::{FieldRow, RowError, Value};
-use crate::warehouse::schema::{TableDef, FINDINGS};
+use super::super::kind::{Context, Field, FillDown, Lookup, Shape, SourceKind};
+use super::super::normalize;
+use super::super::row::{FieldRow, RowError, Value};
+use crate::schema::{col, ColumnType::*, TableDef, WritePolicy};
 
 pub struct Findings;
+
+pub static TABLE: TableDef = TableDef {
+    name: "findings",
+    kind: "findings",
+    label: "整改情况",
+    meaning: "one row per finding, with its rectification state",
+    lineage: true,
+    write: WritePolicy::Upsert { key: &["finding_id"] },
+    columns: &[
+        col("finding_id", Utf8, "问题编号", "report number + item number"),
+        col("assessment_id", Utf8, "报告编号", "the assessment that found it"),
+        col("system_id", Utf8, "系统标识", "the system, from the matched assessment"),
+        col("risk", Utf8, "风险等级", "high, medium, low (高/中/低风险)"),
+        col("category", Utf8, "安全类别", "MLPS 2.0 control area, e.g. 安全计算环境"),
+        col("description", Utf8, "问题描述", "what was found"),
+        col(
+            "remedy",
+            Utf8,
+            "整改方式",
+            "immediate (即知即改) or renovation (系统改造)",
+        ),
+        col("due_on", Date32, "整改期限", "rectification deadline"),
+        col("status", Utf8, "整改状态", "open, in_progress, fixed"),
+        col("fixed_on", Date32, "完成日期", "null unless fixed"),
+        col("cost", Money, "整改费用", "rectification cost, yuan"),
+    ],
+};
+
+/// assessment_id → system_id of the assessments loaded: a finding names its system
+/// through its report number.
+static ASSESSED: Lookup = Lookup {
+    name: "assessments",
+    tables: &["assessments"],
+    sql: "SELECT assessment_id, system_id FROM assessments \
+          WHERE assessment_id IS NOT NULL AND system_id IS NOT NULL",
+    shape: Shape::Map,
+};
 
 pub static FIELDS: &[Field] = &[
     Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"])
@@ -52,27 +89,18 @@ const STATUSES: &[(&str, &str)] = &[
 ];
 
 impl SourceKind for Findings {
-    fn name(&self) -> &'static str {
-        "findings"
-    }
     fn keywords(&self) -> &'static [&'static str] {
         &["整改", "问题清单", "整改情况"]
     }
     fn table(&self) -> &'static TableDef {
-        &FINDINGS
+        &TABLE
     }
     fn fields(&self) -> &'static [Field] {
         FIELDS
     }
-    fn key(&self) -> &'static [&'static str] {
-        &["finding_id"]
-    }
 
-    fn lookups(&self) -> super::kind::Lookups {
-        super::kind::Lookups {
-            assessments: true,
-            ..Default::default()
-        }
+    fn lookups(&self) -> &'static [Lookup] {
+        std::slice::from_ref(&ASSESSED)
     }
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
         let assessment_id = normalize::filing_number(&row.required_text("assessment_id")?);
@@ -95,7 +123,7 @@ impl SourceKind for Findings {
             ));
         }
         let fixed_on = if status == "fixed" { fixed_on } else { None };
-        let system_id = ctx.assessments.get(&assessment_id).map(str::to_string);
+        let system_id = ctx.lookup(ASSESSED.name).get(&[&assessment_id]).map(str::to_string);
         Ok(vec![
             format!("{assessment_id}#{item}").into(),
             assessment_id.into(),

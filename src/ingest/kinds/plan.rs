@@ -1,11 +1,76 @@
 //! Preview plans (测评计划预告) → `plan_items`.
 
-use super::kind::{Context, Field, FillDown, SourceKind};
-use super::normalize;
-use super::row::{FieldRow, RowError, Value};
-use crate::warehouse::schema::{TableDef, PLAN_ITEMS};
+use super::super::kind::{Context, Field, FillDown, Refresh, SourceKind};
+use super::super::normalize;
+use super::super::row::{FieldRow, RowError, Value};
+use crate::schema::{col, ColumnType::*, TableDef, WritePolicy};
 
 pub struct Plan;
+
+pub static TABLE: TableDef = TableDef {
+    name: "plan_items",
+    kind: "plan",
+    label: "测评计划预告",
+    meaning: "one row per system per plan revision",
+    lineage: true,
+    write: WritePolicy::Append { revisioned: true },
+    columns: &[
+        col("year", Int32, "计划年度", "plan year"),
+        col(
+            "revision",
+            Int32,
+            "修订版次",
+            "1 for the first published preview of the year, +1 per re-issued workbook",
+        ),
+        col("department", Utf8, "主管部门", "competent department, normalised name"),
+        col("unit", Utf8, "预算单位", "budget unit, normalised name"),
+        col("system", Utf8, "系统名称", "system name, normalised"),
+        col(
+            "system_id",
+            Utf8,
+            "系统标识",
+            "filing number (备案编号) when given, else a key from normalised unit + system",
+        ),
+        col(
+            "level",
+            Int8,
+            "安全保护等级",
+            "protection level 1–5; null when the workbook does not say",
+        ),
+        col(
+            "reason",
+            Utf8,
+            "测评原因",
+            "periodic (周期测评), new (新建系统), change (重大变更复测)",
+        ),
+        col(
+            "planned_quarter",
+            Int8,
+            "计划季度",
+            "1–4 when the workbook gives a planned month or quarter",
+        ),
+        col(
+            "last_assessed",
+            Date32,
+            "上次测评时间",
+            "date of the previous assessment",
+        ),
+        col(
+            "trial_ended_on",
+            Date32,
+            "试运行结束时间",
+            "end of a new system's trial operation (due within 30 days after)",
+        ),
+    ],
+};
+
+/// A new current plan of a year decides which of that year's assessments were planned.
+static PLANNED_FLAG: Refresh = Refresh {
+    table: &super::assessments::TABLE,
+    flag: "planned",
+    id: "system_id",
+    year: "year",
+};
 
 pub static FIELDS: &[Field] = &[
     Field::new(
@@ -96,20 +161,20 @@ const REASONS: &[(&str, &str)] = &[
 ];
 
 impl SourceKind for Plan {
-    fn name(&self) -> &'static str {
-        "plan"
-    }
     fn keywords(&self) -> &'static [&'static str] {
         &["计划预告", "测评计划", "预告", "计划"]
     }
     fn table(&self) -> &'static TableDef {
-        &PLAN_ITEMS
+        &TABLE
     }
     fn fields(&self) -> &'static [Field] {
         FIELDS
     }
     fn needs_year(&self) -> bool {
         true
+    }
+    fn refreshes(&self) -> Option<&'static Refresh> {
+        Some(&PLANNED_FLAG)
     }
 
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {

@@ -1,0 +1,64 @@
+//! The registry of source kinds: one file each, one line here. `--kind`, detection, the
+//! warehouse's tables ([`catalog`]), `check` and `ceping tables` all derive from it.
+
+pub mod assessments;
+pub mod budgets;
+pub mod findings;
+pub mod plan;
+
+use super::kind::SourceKind;
+use crate::schema::Catalog;
+
+/// Every source kind, in the order their tables are listed and committed.
+static KINDS: &[&dyn SourceKind] = &[
+    &plan::Plan,
+    &assessments::Assessments,
+    &findings::Findings,
+    &budgets::Budgets,
+];
+
+pub fn all() -> &'static [&'static dyn SourceKind] {
+    KINDS
+}
+
+/// The kind `--kind` or `ingest_log.kind` names (by its name or its table's).
+pub fn by_name(name: &str) -> Option<&'static dyn SourceKind> {
+    KINDS
+        .iter()
+        .copied()
+        .find(|k| k.name() == name || k.table().name == name)
+}
+
+/// The kind whose rows go to `table`.
+pub fn by_table(table: &str) -> Option<&'static dyn SourceKind> {
+    KINDS.iter().copied().find(|k| k.table().name == table)
+}
+
+pub fn names() -> String {
+    KINDS.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+}
+
+/// Every table of a warehouse: the kinds' tables, then the bookkeeping ones.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::new(KINDS.iter().map(|k| k.table()).collect()))
+}
+
+/// A kind as a command-line value: `--kind plan`.
+#[derive(Clone, Copy)]
+pub struct KindName(pub &'static dyn SourceKind);
+
+impl std::fmt::Debug for KindName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
+
+impl std::str::FromStr for KindName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        by_name(s.trim())
+            .map(KindName)
+            .ok_or_else(|| format!("unknown kind `{s}`; expected one of {}", names()))
+    }
+}
