@@ -10,6 +10,11 @@ totals, a few bad rows), in .xlsx, .xls and .ods. Ingested with
   2018 Q1 executed: 10 / 13 / 18;  rectification complete as of 2018-03-31: 3 / 3 / 6
   2019 preview (current revision): 37 departments, 57 budget units, 124 systems
 
+and a system register (系统台账) of the 2019 systems: some critical information
+infrastructure (关基, two of level 2), two classified systems, one major change after its
+2019 assessment, a spread of domestic-cryptography states and 密评 filings (one filed on
+day 30, one on day 31, one not filed), yes/no written every way offices write it.
+
 Regenerate (the outputs are committed; nothing at run time needs Python):
 
     pip install openpyxl xlwt odfpy
@@ -338,6 +343,73 @@ def budgets_xlsx(units_by_year, fees):
     save(wb, "2018-2019年网络安全经费预算执行情况（示例）.xlsx")
 
 
+def register_xlsx(systems, picks19):
+    """The system register (系统台账) of the 2019 systems, as a unit sends it in: merged
+    department cells, yes/no in every form, dates as dates and as text, a notes block, one
+    row whose 是否涉密 says 待定 (rejected)."""
+    r2 = random.Random(2019)
+    assessed = {a["system"].key: a["date"] for a in picks19}
+    order = sorted(systems, key=lambda s: (DEPARTMENTS.index(s.dept), s.unit, s.name))
+    level2 = [i for i, s in enumerate(order) if s.level == 2 and s.key in assessed and assessed[s.key] >= D(2019, 7, 1)]
+    cii = {0, 9, 21, 37, 58, 77} | set(level2[:2])
+    level3 = [i for i, s in enumerate(order) if s.level >= 3 and i not in cii]
+    classified = {level3[10], level3[40]}
+    early = [i for i, s in enumerate(order) if s.key in assessed and D(2019, 2, 1) <= assessed[s.key] <= D(2019, 3, 31)
+             and i not in cii and i not in classified]
+    changed = early[0]
+    new_live = {"在线学习平台": (D(2019, 3, 15), "已采用"), "互联网医院平台": (D(2019, 4, 20), "未采用"), "养老服务系统": (D(2019, 5, 10), "改造中")}
+    yes_forms, no_forms = ["是", "√", "Y", "1", "是"], ["否", "×", "N", "0", "否", None]
+    crypto_forms = [("已采用", 4), ("已应用", 1), ("改造中", 2), ("正在改造", 1), ("未采用", 2), ("未应用", 1), (None, 2)]
+    crypto_pool = [c for c, n in crypto_forms for _ in range(n)]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "系统台账"
+    ws.append(["示例市公共管理信息系统台账（示例数据）"])
+    ws.merge_cells("A1:P1")
+    ws.append(["填报单位：示例市网信办", None, None, None, None, None, None, None, None, None, None, None, None, "更新日期：2019年6月"])
+    ws.append(["序号", "主管部门", "运营使用单位", "系统名称", "备案编号", "安全保护等级", "是否关键信息基础设施", "关基行业",
+               "是否涉密", "上线时间", "最近一次重大变更", "国产密码应用情况", "是否支持SM2", "密评日期", "密评结论", "密评备案日期"])
+    first, start, current = 4, {}, None
+    crypto_assessed = [i for i in range(0, len(order), 9)]
+    for i, s in enumerate(order):
+        r = first + i
+        if s.dept != current:
+            start[s.dept] = [r, r]
+            current = s.dept
+        else:
+            start[s.dept][1] = r
+        is_cii = i in cii
+        live, crypto = new_live.get(s.name, (D(2008 + i % 9, 1 + i % 12, 1 + i % 28), crypto_pool[i % len(crypto_pool)]))
+        live_cell = live if i % 3 else f"{live.year}年{live.month}月{live.day}日"
+        change = assessed[order[changed].key] + dt.timedelta(days=100) if i == changed else None
+        sm2 = None if crypto is None else (yes_forms[i % 5] if crypto in ("已采用", "已应用") else no_forms[i % 5])
+        exam, result, filed = None, None, None
+        if i in crypto_assessed:
+            n = crypto_assessed.index(i)
+            exam = D(2019 if n % 3 else 2018, 2 + n % 9, 5 + n % 20)
+            result = ["符合", "基本符合", "符合", "不符合"][n % 4]
+            if result != "不符合":
+                filed = [exam + dt.timedelta(days=12), exam + dt.timedelta(days=30), exam + dt.timedelta(days=31), None][n % 4]
+        row = [i + 1, s.dept, s.unit, s.name, s.filing, level_text(s.level, i + 3),
+               yes_forms[i % 5] if is_cii else no_forms[i % 6], ["政务", "交通", "能源", "通信", "金融"][i % 5] if is_cii else None,
+               "是" if i in classified else no_forms[(i + 1) % 6], live_cell, change, crypto, sm2, exam, result, filed]
+        for c, v in enumerate(row):
+            if c == 1:
+                continue
+            cell = ws.cell(r, c + 1, v)
+            if isinstance(v, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+    for d, (a, b) in start.items():
+        ws.cell(a, 2, d)
+        if b > a:
+            ws.merge_cells(start_row=a, start_column=2, end_row=b, end_column=2)
+    bad = order[5]
+    ws.append([len(order) + 1, bad.dept, bad.unit, "视频会议系统", None, "三级", "否", None, "待定", D(2017, 6, 1), None, "已采用", "是", None, None, None])
+    ws.append([])
+    ws.append(["注：1. 是否关键信息基础设施以保护工作部门认定为准；2. 本表为示例数据，单位与系统名称均为虚构。"])
+    save(wb, "2019年公共管理信息系统台账（示例）.xlsx")
+
+
 def main():
     units, sys18 = build_2018()
     planned_q = {s.key: (i % 4) + 1 for i, s in enumerate(sys18)}
@@ -392,6 +464,7 @@ def main():
     u18 = sorted({(s.dept, s.unit) for s in sys18})
     u19 = sorted({(s.dept, s.unit) for s in rev2})
     budgets_xlsx({2018: u18, 2019: u19}, fees)
+    register_xlsx(rev2, a19)
     print("sample written to", HERE)
 
 

@@ -9,7 +9,7 @@ use crate::warehouse::AsOf;
 
 /// ceping (测评): a warehouse of security-assessment oversight statistics.
 ///
-/// Ingest plan, assessment, findings and budget workbooks into Delta tables, then query
+/// Ingest plan, assessment, findings, budget and system-register workbooks into Delta tables, then query
 /// them with SQL. The data contract is DATA_MODEL.md; `ceping tables` prints it.
 #[derive(Debug, Parser)]
 #[command(name = "ceping", version, propagate_version = true)]

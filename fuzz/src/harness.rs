@@ -21,6 +21,7 @@ pub fn normalisers(data: &[u8]) {
     let _ = normalize::count_text(&s);
     let _ = normalize::name_key(&s);
     let _ = normalize::filing_number(&s);
+    let _ = normalize::yes_no(&s);
     let _ = normalize::money_unit(Some(&s));
     if let Some(bytes) = data.get(..8) {
         let v = f64::from_le_bytes(bytes.try_into().expect("eight bytes"));

@@ -98,6 +98,15 @@ pub async fn ingest(wh: &Warehouse, args: IngestArgs, out: &mut dyn Write) -> an
                     parsed.rejected(),
                     parsed.skipped()
                 )?;
+                if let Some((c, n)) = parsed.companion {
+                    writeln!(
+                        out,
+                        "  also {n} rows of {} ({}) from its {} columns: they fill in, never blank, what it holds",
+                        c.table().name,
+                        c.table().label,
+                        c.table().label
+                    )?;
+                }
                 if parsed.rejected() > 0 {
                     writeln!(
                         out,
@@ -119,6 +128,12 @@ pub async fn ingest(wh: &Warehouse, args: IngestArgs, out: &mut dyn Write) -> an
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The table of the companion a file's sheets were also read for (`inspect` shows its
+/// columns as `systems.cii`).
+fn companion_table(parsed: &Parsed) -> Option<&'static str> {
+    crate::ingest::kinds::companion_of(parsed.kind).map(|c| c.table().name)
 }
 
 fn skips(s: &SheetReport) -> String {
@@ -171,7 +186,8 @@ pub fn inspect(
             .year
             .map_or("unknown (pass --year to ingest)".into(), |y| y.to_string())
     )?;
-    let fields = parsed.kind.fields();
+    let fields = parsed.fields;
+    let own = parsed.kind.fields().len();
     for s in &parsed.sheets {
         writeln!(out)?;
         writeln!(out, "sheet {}", s.sheet)?;
@@ -184,30 +200,37 @@ pub fn inspect(
             out,
             "  header: row {} ({} of {} fields named{})",
             rows.join("–"),
-            band.score(),
-            fields.len(),
+            band.by_field[..own.min(band.by_field.len())].iter().flatten().count(),
+            own,
             if band.rows.len() == 2 {
                 "; a two-row band, group and sub-headers joined"
             } else {
                 ""
             }
         )?;
-        for (f, m) in fields.iter().zip(&band.by_field) {
+        for (i, (f, m)) in fields.iter().zip(&band.by_field).enumerate() {
+            // (The companion's own columns are listed only when the sheet has them.)
+            if i >= own && m.is_none() {
+                continue;
+            }
+            let name = match companion_table(&parsed).filter(|_| i >= own) {
+                Some(table) => format!("{table}.{}", f.name),
+                None => f.name.to_string(),
+            };
             match m {
                 Some(m) => writeln!(
                     out,
                     "    {:<4} {} → {}{}",
                     crate::ingest::workbook::column_letter(m.col),
                     m.header,
-                    f.name,
+                    name,
                     m.unit.as_ref().map(|u| format!(" (unit {u})")).unwrap_or_default()
                 )?,
                 None if f.required => writeln!(
                     out,
-                    "    ---- (no column) → {} — required: every row will be rejected",
-                    f.name
+                    "    ---- (no column) → {name} — required: every row will be rejected"
                 )?,
-                None => writeln!(out, "    ---- (no column) → {}", f.name)?,
+                None => writeln!(out, "    ---- (no column) → {name}")?,
             }
         }
         for (c, h) in &band.unmapped {

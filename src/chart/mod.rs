@@ -41,6 +41,8 @@ pub struct Chart {
     pub horizontal: bool,
     /// The values are counts: the value axis shows whole numbers only.
     pub counts: bool,
+    /// The bars of a category stacked into one (parts of a whole), not side by side.
+    pub stacked: bool,
 }
 
 /// Width of the legend strip to the right of the plot: the legend never covers data.
@@ -66,11 +68,18 @@ pub fn shorten(name: &str, max: usize) -> String {
 
 impl Chart {
     fn max_value(&self) -> f64 {
+        let stacks = (0..self.categories.len()).map(|i| {
+            self.bars
+                .iter()
+                .map(|(_, v)| v.get(i).copied().unwrap_or(0.0))
+                .sum::<f64>()
+        });
         let m = self
             .bars
             .iter()
             .chain(&self.lines)
             .flat_map(|(_, v)| v.iter().copied())
+            .chain(stacks.filter(|_| self.stacked))
             .fold(0.0, f64::max);
         if m <= 0.0 {
             1.0
@@ -122,8 +131,25 @@ impl Chart {
         let (width, _) = root.dim_in_pixel();
         let (plot, legend) = root.split_horizontally(width.saturating_sub(LEGEND_WIDTH));
         let n = self.categories.len().max(1);
-        let groups = self.bars.len().max(1) as f64;
+        let groups = if self.stacked {
+            1.0
+        } else {
+            self.bars.len().max(1) as f64
+        };
         let bar = 0.8 / groups;
+        // (start, end) of each bar along the value axis, and its offset across: side by
+        // side, or stacked on the bars before it.
+        let spans = |s: usize, i: usize, v: f64| -> (f64, f64, f64) {
+            if self.stacked {
+                let below: f64 = self.bars[..s]
+                    .iter()
+                    .map(|(_, w)| w.get(i).copied().unwrap_or(0.0))
+                    .sum();
+                (below, below + v, -0.4)
+            } else {
+                (0.0, v, -0.4 + s as f64 * bar)
+            }
+        };
         let max = self.max_value();
         let label = |x: &f64| {
             let i = x.round();
@@ -172,10 +198,10 @@ impl Chart {
                 .draw()?;
             for (s, (name, values)) in self.bars.iter().enumerate() {
                 let color = PALETTE[s % PALETTE.len()];
-                let offset = -0.4 + s as f64 * bar;
                 chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                    let (from, to, offset) = spans(s, i, *v);
                     let y = i as f64 + offset;
-                    Rectangle::new([(0.0, y), (*v, y + bar * 0.9)], color.filled())
+                    Rectangle::new([(from, y), (to, y + bar * 0.9)], color.filled())
                 }))?;
                 entries.push((name.clone(), color, false));
             }
@@ -196,10 +222,10 @@ impl Chart {
                 .draw()?;
             for (s, (name, values)) in self.bars.iter().enumerate() {
                 let color = PALETTE[s % PALETTE.len()];
-                let offset = -0.4 + s as f64 * bar;
                 chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+                    let (from, to, offset) = spans(s, i, *v);
                     let x = i as f64 + offset;
-                    Rectangle::new([(x, 0.0), (x + bar * 0.9, *v)], color.filled())
+                    Rectangle::new([(x, from), (x + bar * 0.9, to)], color.filled())
                 }))?;
                 entries.push((name.clone(), color, false));
             }

@@ -83,17 +83,25 @@ pub fn detect_kind(
     }
 }
 
+/// A sheet can be of `kind` when it has all the kind's required columns — and, for a kind
+/// whose own columns other workbooks carry too (the register's 关基, 涉密, 密码), one of
+/// those: a list of units and systems alone is not a register.
 fn has_all_required(kind: &dyn SourceKind, band: &HeaderBand) -> bool {
-    kind.fields()
-        .iter()
-        .zip(&band.by_field)
-        .all(|(f, m)| !f.required || m.is_some())
+    let own = kind.companion_fields();
+    let fields = || kind.fields().iter().zip(&band.by_field);
+    fields().all(|(f, m)| !f.required || m.is_some())
+        && (own.is_empty() || fields().any(|(f, m)| own.contains(&f.name) && m.is_some()))
 }
 
 /// What the first rows of every sheet tell before the rows are read: the kind and year.
 pub struct Prepared {
     pub kind: &'static dyn SourceKind,
     pub year: Option<i32>,
+    /// The kind that also takes rows from this file when its header carries that kind's
+    /// columns (the system register), and the fields the sheets are read with: the kind's
+    /// and the companion's own.
+    pub companion: Option<&'static dyn SourceKind>,
+    pub(super) fields: &'static [super::field::Field],
     pub(super) sheets: Vec<String>,
     pub(super) accept_rejects: bool,
 }
@@ -173,9 +181,12 @@ pub fn prepare(wb: &mut Workbook, opts: &Options) -> Result<Prepared> {
             },
         ));
     }
+    let companion = kinds::companion_of(kind);
     Ok(Prepared {
         kind,
         year,
+        companion,
+        fields: kinds::fields_with(kind, companion),
         sheets: samples.into_iter().map(|(n, _)| n).collect(),
         accept_rejects: opts.accept_rejects,
     })

@@ -34,6 +34,12 @@ pub trait SourceKind: Sync {
     fn refreshes(&self) -> Option<&'static Refresh> {
         None
     }
+    /// The kind's own columns by which a workbook of another kind also fills its table
+    /// (the register's 关基, 涉密 and 密码 columns in a plan). Such rows fill in, never
+    /// blank what the table holds. Empty: only its own workbooks fill it.
+    fn companion_fields(&self) -> &'static [&'static str] {
+        &[]
+    }
     /// Maps one data row to the table's own columns (lineage is added by the caller).
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError>;
 

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 pub use detect::{detect_kind, prepare, Prepared};
 pub use kinds::KindName;
-pub use read::{read_file, read_rows, BATCH_ROWS};
+pub use read::{read_file, read_rows, Outputs, BATCH_ROWS};
 pub use reject::{rejects_batch, Reject, REJECT_SAMPLES};
 
 use kind::SourceKind;
@@ -92,6 +92,12 @@ pub struct Parsed {
     pub sheets: Vec<SheetReport>,
     /// The first [`REJECT_SAMPLES`] rejects of each sheet, for `inspect` and summaries.
     pub rejects: Vec<Reject>,
+    /// The companion that took rows from this file, and how many (the register, from a
+    /// plan with 关基 columns).
+    pub companion: Option<(&'static dyn SourceKind, u64)>,
+    /// The fields the sheets were read with (the kind's, then the companion's own): a
+    /// band's `by_field` follows them.
+    pub fields: &'static [field::Field],
 }
 
 impl Parsed {

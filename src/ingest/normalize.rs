@@ -437,6 +437,25 @@ pub fn count_number(v: f64) -> Result<i32, String> {
     }
 }
 
+/// A yes/no cell in every form offices write it: 是/否, 有/无, √/×, ✓/✗, Y/N, yes/no,
+/// true/false, 1/0 (full-width, any case, spaces and a trailing period ignored). Blank is
+/// unknown and never reaches here; anything else is an error, never a guess.
+pub fn yes_no(raw: &str) -> Result<bool, String> {
+    let t = text(raw);
+    let mut key = String::with_capacity(t.len());
+    for c in t.chars().filter(|c| !c.is_whitespace()) {
+        push_lower(&mut key, c);
+    }
+    let key = key.trim_end_matches(['.', '。']);
+    match key {
+        "是" | "有" | "√" | "✓" | "✔" | "y" | "yes" | "true" | "1" | "是的" | "对" => Ok(true),
+        "否" | "无" | "×" | "✗" | "✘" | "x" | "n" | "no" | "false" | "0" | "不是" => Ok(false),
+        _ => Err(format!(
+            "{raw:?} is not yes or no (是/否, 有/无, √/×, Y/N, yes/no, true/false, 1/0)"
+        )),
+    }
+}
+
 /// A key that identifies a system across years when it has no filing number.
 pub fn system_key(unit: &str, system: &str) -> String {
     format!("{}|{}", name_key(unit), name_key(system))
@@ -489,6 +508,21 @@ mod tests {
 
     fn ymd(y: i32, m: u32, d: u32) -> DateValue {
         DateValue::Day(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+    }
+
+    #[test]
+    fn yes_and_no_in_every_written_form() {
+        for yes in [
+            "是", "有", "√", "✓", "Y", "y", "Yes", "YES", "true", "TRUE", "1", "１", " 是 ", "Ｙ",
+        ] {
+            assert_eq!(yes_no(yes), Ok(true), "{yes:?}");
+        }
+        for no in ["否", "无", "×", "✗", "N", "n", "No", "false", "0", "０", "x"] {
+            assert_eq!(yes_no(no), Ok(false), "{no:?}");
+        }
+        for bad in ["待定", "不确定", "2", "是否", "yesno", "-"] {
+            assert!(yes_no(bad).unwrap_err().contains("is not yes or no"), "{bad:?}");
+        }
     }
 
     #[test]

@@ -23,7 +23,22 @@ use crate::error::{Error, Location, Result};
 pub fn read_file(path: &Path, opts: &Options, ctx: &Context, limits: &crate::settings::Limits) -> Result<Parsed> {
     let mut wb = Workbook::open(path, limits)?;
     let prepared = prepare(&mut wb, opts)?;
-    read_rows(&mut wb, &prepared, ctx, &|_| {}, &mut |_| Ok(()), &mut |_| Ok(()))
+    let outputs = Outputs {
+        rows: &mut |_| Ok(()),
+        rejects: &mut |_| Ok(()),
+        companion: &mut |_| Ok(()),
+    };
+    read_rows(&mut wb, &prepared, ctx, &|_| {}, outputs)
+}
+
+/// Where a file's batches go, as they are built.
+pub struct Outputs<'a> {
+    /// Mapped rows of the kind's table.
+    pub rows: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
+    /// Rejected rows, as `rejects` rows.
+    pub rejects: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
+    /// Rows of the companion's table ([`Prepared::companion`]).
+    pub companion: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
 }
 
 /// Mapped rows are handed on in batches of this many, so memory does not grow with the
@@ -31,18 +46,23 @@ pub fn read_file(path: &Path, opts: &Options, ctx: &Context, limits: &crate::set
 pub const BATCH_ROWS: usize = 65_536;
 
 /// Reads every sheet: rows are mapped on this thread while a reader thread streams them
-/// (calamine), and each full batch of mapped rows goes to `on_batch`, each batch of
-/// rejects (as `rejects` rows) to `on_rejects`, so memory is bounded by a batch however
-/// many rows are good or bad. `progress` is called with the running count of rows read.
-/// Returns the per-sheet report and a sample of the rejects.
+/// (calamine), and each full batch of mapped rows goes to `outputs.rows`, each batch of
+/// rejects (as `rejects` rows) to `outputs.rejects`, rows a companion takes to
+/// `outputs.companion`, so memory is bounded by a batch however many rows are good or
+/// bad. `progress` is called with the running count of rows read. Returns the per-sheet
+/// report and a sample of the rejects.
 pub fn read_rows(
     wb: &mut Workbook,
     prepared: &Prepared,
     ctx_base: &Context,
     progress: &(dyn Fn(u64) + Sync),
-    on_batch: &mut dyn FnMut(RecordBatch) -> Result<()>,
-    on_rejects: &mut dyn FnMut(RecordBatch) -> Result<()>,
+    outputs: Outputs<'_>,
 ) -> Result<Parsed> {
+    let Outputs {
+        rows: on_batch,
+        rejects: on_rejects,
+        companion: on_companion,
+    } = outputs;
     let file_loc = Location {
         file: wb.name.clone(),
         ..Default::default()
@@ -52,6 +72,7 @@ pub fn read_rows(
     ctx.year = year;
 
     let mut rows_out = TableBuilder::new(kind.table());
+    let mut companion_rows = 0;
     let mut sheets = Vec::new();
     let mut rejects = Vec::new();
     let mut samples: Vec<Reject> = Vec::new();
@@ -95,6 +116,14 @@ pub fn read_rows(
         });
         let mut sink = Sink {
             kind,
+            fields: prepared.fields,
+            companion: prepared.companion.map(|kind| Companion {
+                kind,
+                out: TableBuilder::new(kind.table()),
+                keys: HashMap::new(),
+                rows: 0,
+                on_batch: on_companion,
+            }),
             ctx: &ctx,
             is_1904,
             file: &file,
@@ -149,7 +178,9 @@ pub fn read_rows(
             sheets.push(report);
         }
         sink.emit();
+        sink.emit_companion();
         sink.emit_rejects();
+        companion_rows = sink.companion.as_ref().map_or(0, |c| c.rows);
         let failed = sink.failed.take();
         drop(rx);
         reader
@@ -174,6 +205,11 @@ pub fn read_rows(
         year,
         sheets,
         rejects: samples,
+        companion: prepared
+            .companion
+            .filter(|_| companion_rows > 0)
+            .map(|c| (c, companion_rows)),
+        fields: prepared.fields,
     })
 }
 
@@ -193,6 +229,9 @@ struct SheetState {
     merges: Option<Vec<MergedRegion>>,
     phase: Phase,
     money_unit: Option<String>,
+    /// The fields (by index) of the companion's own columns this sheet has: when one of
+    /// them holds a value, the row also goes to the companion's table.
+    companion_fields: Vec<usize>,
 }
 
 enum Phase {
@@ -203,9 +242,23 @@ enum Phase {
     Ignored(u64),
 }
 
+/// The companion's rows of a file (the register's, from a plan's 关基 columns).
+struct Companion<'a> {
+    kind: &'static dyn SourceKind,
+    out: TableBuilder,
+    /// key digest → (sheet index, row, digest of the row's values): one register row per
+    /// system per file; a repeat with the same values adds nothing, other values reject.
+    keys: HashMap<u128, (u32, u32, u128)>,
+    rows: u64,
+    on_batch: &'a mut dyn FnMut(RecordBatch) -> Result<()>,
+}
+
 /// Where mapped rows and rejects go, and what a mapper needs.
 struct Sink<'a> {
     kind: &'static dyn SourceKind,
+    /// The fields the sheets are read with (the kind's, and the companion's own).
+    fields: &'static [super::field::Field],
+    companion: Option<Companion<'a>>,
     ctx: &'a Context,
     is_1904: bool,
     file: &'a str,
@@ -238,6 +291,18 @@ impl Sink<'_> {
         }
     }
 
+    /// Hands the companion's rows built so far on.
+    fn emit_companion(&mut self) {
+        let Some(c) = self.companion.as_mut() else { return };
+        if c.out.is_empty() || self.failed.is_some() {
+            return;
+        }
+        let result = c.out.finish().and_then(|b| (c.on_batch)(b));
+        if let Err(e) = result {
+            self.failed = Some(e);
+        }
+    }
+
     /// Hands the rejects gathered so far to `on_rejects`.
     fn emit_rejects(&mut self) {
         if self.rejects.is_empty() || self.failed.is_some() {
@@ -248,6 +313,14 @@ impl Sink<'_> {
         if let Err(e) = batch.and_then(|b| (self.on_rejects)(b)) {
             self.failed = Some(e);
         }
+    }
+
+    /// The index of a sheet's name in [`Sink::sheet_names`], added when new.
+    fn sheet_index(&mut self, sheet: &str) -> u32 {
+        if self.sheet_names.last().map(String::as_str) != Some(sheet) {
+            self.sheet_names.push(sheet.to_string());
+        }
+        (self.sheet_names.len() - 1) as u32
     }
 
     fn reject(&mut self, r: Reject, sheet_rejected: u64) {
@@ -300,6 +373,7 @@ impl SheetState {
             merges,
             phase: Phase::Head(Vec::new()),
             money_unit: None,
+            companion_fields: Vec::new(),
         }
     }
 
@@ -321,7 +395,7 @@ impl SheetState {
         let Phase::Head(head) = std::mem::replace(&mut self.phase, Phase::Ignored(0)) else {
             return;
         };
-        let Some((at, band)) = find_header(sink.kind.fields(), &head, self.merges.as_deref()) else {
+        let Some((at, band)) = find_header(sink.fields, &head, self.merges.as_deref()) else {
             self.report.ignored = Some(if head.is_empty() {
                 "empty sheet".to_string()
             } else {
@@ -335,8 +409,7 @@ impl SheetState {
         };
         self.money_unit = find_money_unit(&title_text(&head, Some(at)));
         let has_department = sink
-            .kind
-            .fields()
+            .fields
             .iter()
             .zip(&band.by_field)
             .any(|(f, m)| f.name == "department" && m.is_some());
@@ -352,7 +425,17 @@ impl SheetState {
         *self.report.skipped.entry(Skip::Header).or_default() += band.rows.len() as u64;
         let band_rows = band.rows.len();
         self.report.band = Some(band.clone());
-        self.phase = Phase::Walking(Box::new(Walker::new(sink.kind.fields(), band, self.merges.take())));
+        if let Some(c) = &sink.companion {
+            let own = c.kind.companion_fields();
+            self.companion_fields = sink
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(i, f)| own.contains(&f.name) && band.by_field[*i].is_some())
+                .map(|(i, _)| i)
+                .collect();
+        }
+        self.phase = Phase::Walking(Box::new(Walker::new(sink.fields, band, self.merges.take())));
         for r in head.into_iter().skip(at + band_rows) {
             self.data(r, sink);
         }
@@ -364,7 +447,7 @@ impl SheetState {
         };
         let Some(data) = walker.push(r) else { return };
         let mut field_row = FieldRow {
-            fields: sink.kind.fields(),
+            fields: sink.fields,
             cells: data.cells,
             columns: &walker.band.by_field,
             is_1904: sink.is_1904,
@@ -393,14 +476,21 @@ impl SheetState {
                     )),
                     None => Ok(values),
                 }
+            })
+            .and_then(|values| {
+                let also = companion_row(
+                    &self.companion_fields,
+                    &self.report.sheet,
+                    &field_row,
+                    data.number,
+                    sink,
+                )?;
+                Ok((values, also))
             });
         match mapped {
-            Ok(values) => {
+            Ok((values, also)) => {
                 if let Some(h) = key_hash {
-                    if sink.sheet_names.last() != Some(&self.report.sheet) {
-                        sink.sheet_names.push(self.report.sheet.clone());
-                    }
-                    let sheet = (sink.sheet_names.len() - 1) as u32;
+                    let sheet = sink.sheet_index(&self.report.sheet);
                     sink.keys.insert(h, (sheet, data.number));
                 }
                 let lineage = Lineage {
@@ -409,6 +499,19 @@ impl SheetState {
                     sheet: &self.report.sheet,
                     row: data.number,
                 };
+                if let (Some((values, key, digest)), Some(c)) = (also, sink.companion.as_mut()) {
+                    let sheet = sink
+                        .sheet_names
+                        .iter()
+                        .position(|s| *s == self.report.sheet)
+                        .unwrap_or(sink.sheet_names.len()) as u32;
+                    c.keys.insert(key, (sheet, data.number, digest));
+                    c.out.push_with_lineage(values, &lineage);
+                    c.rows += 1;
+                    if c.out.len() >= BATCH_ROWS {
+                        sink.emit_companion();
+                    }
+                }
                 sink.out.push_with_lineage(values, &lineage);
                 if sink.out.len() >= BATCH_ROWS {
                     sink.emit();
@@ -453,6 +556,53 @@ impl SheetState {
             Phase::Head(_) => unreachable!("decided above"),
         }
         self.report
+    }
+}
+
+/// The companion's row for this data row, when the sheet has the companion's own
+/// columns and this row holds a value in one: (values, key digest, values digest), or
+/// nothing when the same system's same values came earlier in the file. A value the
+/// companion cannot read rejects the whole row, as any cell would.
+fn companion_row(
+    companion_fields: &[usize],
+    sheet: &str,
+    row: &FieldRow<'_>,
+    number: u32,
+    sink: &mut Sink<'_>,
+) -> std::result::Result<Option<(Vec<Value>, u128, u128)>, row::RowError> {
+    let Some(c) = sink.companion.as_ref() else {
+        return Ok(None);
+    };
+    let stated = companion_fields.iter().any(|i| {
+        row.cells
+            .get(*i)
+            .and_then(|c| c.as_ref())
+            .is_some_and(|c| !c.is_empty())
+    });
+    if !stated {
+        return Ok(None);
+    }
+    let values = c.kind.map_row(row, sink.ctx)?;
+    let Some(k) = row_key(c.kind, &values) else {
+        return Ok(Some((values, 0, 0)));
+    };
+    let key = key_digest(&k);
+    let digest = key_digest(&format!("{values:?}"));
+    match c.keys.get(&key) {
+        Some((_, _, same)) if *same == digest => Ok(None),
+        Some((at, earlier, _)) => Err(row::RowError::new(
+            None,
+            None,
+            format!(
+                "the {} columns of {k} (row {number}) differ from sheet {}, row {earlier}: one statement per system",
+                c.kind.table().label,
+                sink.sheet_names.get(*at as usize).map_or(sheet, String::as_str)
+            ),
+        )),
+        None => {
+            sink.sheet_index(sheet);
+            Ok(Some((values, key, digest)))
+        }
     }
 }
 

@@ -398,6 +398,25 @@ impl FieldRow<'_> {
         }
     }
 
+    /// A yes/no cell (是/否, √/×, Y/N, 1/0 …); blank is unknown (None), never no.
+    pub fn yes_no(&self, field: &str) -> Res<Option<bool>> {
+        let Some(cell) = self.cell(field) else {
+            return Ok(None);
+        };
+        let raw = match cell {
+            Cell::Number(v) => normalize::number_text(*v),
+            Cell::Bool(b) => return Ok(Some(*b)),
+            other => other.display(),
+        };
+        normalize::yes_no(&raw).map(Some).map_err(|e| self.err(field, cell, e))
+    }
+
+    /// Whether this row's kind (and its companions) declare `field`: a mapper shared by
+    /// several workbook kinds asks before it reads a field only some of them have.
+    pub fn declares(&self, field: &str) -> bool {
+        self.fields.iter().any(|f| f.name == field)
+    }
+
     /// Text mapped through a vocabulary of (contains-pattern, value); unknown text is an error.
     pub fn vocabulary(&self, field: &str, vocab: &[(&str, &'static str)], expected: &str) -> Res<Option<&'static str>> {
         let Some(text) = self.text_cow(field) else {

@@ -5,6 +5,8 @@ use chrono::NaiveDate;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 
+pub use super::cells::{display, wan_yuan};
+use super::headlines::{cii_headline, count, crypto_headline, revision_headlines};
 use crate::chart::Chart;
 use crate::error::Result;
 use crate::sql::exec::query;
@@ -64,6 +66,8 @@ pub struct Table {
     pub schema: SchemaRef,
     pub batches: Vec<RecordBatch>,
     pub lang: Lang,
+    /// A sentence under the table (what it leaves out, and why).
+    pub note: Option<String>,
 }
 
 impl Table {
@@ -88,80 +92,6 @@ impl Table {
     pub fn raw_cells(&self) -> Result<Vec<Vec<String>>> {
         cell_strings(&self.batches)
     }
-}
-
-/// A code's Chinese word, in the columns that hold codes.
-fn zh_word(column: &str, value: &str) -> Option<&'static str> {
-    Some(match (column, value) {
-        ("letter", code) => super::letters::LetterKind::from_code(code)?.short(),
-        ("status", "on_time") => "按期",
-        ("status", "due_soon") => "即将到期",
-        ("status", "overdue") => "逾期",
-        ("status", "on_track") => "按计划",
-        ("status", "late") => "超期",
-        ("status", "done") => "已完成",
-        ("status", "fixed") => "已整改",
-        ("status", "open") => "未整改",
-        ("status", "in_progress") => "整改中",
-        ("conclusion", "pass") => "符合",
-        ("conclusion", "basic_pass") => "基本符合",
-        ("conclusion", "fail") => "不符合",
-        ("conclusion", "excellent") => "优",
-        ("conclusion", "good") => "良",
-        ("conclusion", "fair") => "中",
-        ("conclusion", "poor") => "差",
-        ("risk" | "risk_level", "high") => "高",
-        ("risk" | "risk_level", "medium") => "中",
-        ("risk" | "risk_level", "low") => "低",
-        ("reason", "periodic") => "周期测评",
-        ("reason", "new") => "新建系统",
-        ("reason", "change") => "重大变更复测",
-        ("change", "added") => "新增",
-        ("change", "removed") => "删除",
-        ("change", "level_changed") => "等级调整",
-        ("change", "moved") => "变更单位",
-        ("change", "renamed") => "更名",
-        _ => return None,
-    })
-}
-
-/// One cell as a report shows it.
-pub fn display(cell: &str, column: &str, ty: &datafusion::arrow::datatypes::DataType, lang: Lang) -> String {
-    use datafusion::arrow::datatypes::DataType;
-    if cell.is_empty() {
-        return String::new();
-    }
-    if column.ends_with("_rate") {
-        if let Ok(v) = cell.parse::<f64>() {
-            return format!("{:.1}%", v * 100.0);
-        }
-    }
-    if lang == Lang::En {
-        return cell.to_string();
-    }
-    if let Some(word) = zh_word(column, cell) {
-        return word.to_string();
-    }
-    if let DataType::Decimal128(_, 2) = ty {
-        return wan_yuan(cell).unwrap_or_else(|| cell.to_string());
-    }
-    cell.to_string()
-}
-
-/// `622300.00` (yuan) → `62.23` (万元), rounded half away from zero to the hundredth.
-pub fn wan_yuan(yuan: &str) -> Option<String> {
-    let (int, frac) = yuan.split_once('.').unwrap_or((yuan, "0"));
-    let neg = int.starts_with('-');
-    let digits = format!("{}{:0<2}", int.trim_start_matches('-'), &frac[..frac.len().min(2)]);
-    let fen: i128 = digits.parse().ok()?;
-    // 1 万元 = 1,000,000 fen; hundredths of 万元 = 10,000 fen.
-    let hundredths = (fen + 5_000) / 10_000;
-    Some(format!(
-        "{}{}.{:02}",
-        if neg && hundredths > 0 { "-" } else { "" },
-        hundredths / 100,
-        hundredths % 100
-    ))
 }
 
 /// A headline sentence with its figures.
@@ -193,7 +123,7 @@ fn header(session: &Session, view: &str, col: &str, lang: Lang) -> String {
         .to_string()
 }
 
-async fn table(session: &Session, title: &str, view: &'static str, sql: &str, lang: Lang) -> Result<Table> {
+pub(super) async fn table(session: &Session, title: &str, view: &'static str, sql: &str, lang: Lang) -> Result<Table> {
     let (schema, batches) = query(&session.ctx, sql).await?;
     let xlsx_headers: Vec<String> = schema
         .fields()
@@ -217,10 +147,11 @@ async fn table(session: &Session, title: &str, view: &'static str, sql: &str, la
         schema,
         batches,
         lang,
+        note: None,
     })
 }
 
-fn column_f64(t: &Table, name: &str) -> Result<Vec<f64>> {
+pub(super) fn column_f64(t: &Table, name: &str) -> Result<Vec<f64>> {
     use datafusion::arrow::array::{Array, AsArray};
     let i = t.schema.index_of(name)?;
     let mut out = Vec::new();
@@ -232,7 +163,7 @@ fn column_f64(t: &Table, name: &str) -> Result<Vec<f64>> {
     Ok(out)
 }
 
-fn column_str(t: &Table, name: &str) -> Result<Vec<String>> {
+pub(super) fn column_str(t: &Table, name: &str) -> Result<Vec<String>> {
     let i = t.schema.index_of(name)?;
     Ok(t.raw_cells()?.into_iter().map(|r| r[i].clone()).collect())
 }
@@ -294,14 +225,40 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         lang,
     )
     .await?;
-    let cycle = table(
+    let mut cycle = table(
         session,
         &l(
             &format!("测评周期状态（截至{date}）"),
             &format!("Cycle status as of {date}"),
         ),
-        "cycle_status",
-        &format!("SELECT status, COUNT(*) AS systems FROM cycle_status_as_of({d}) GROUP BY status ORDER BY status"),
+        "cycle_summary",
+        &format!("SELECT status, systems, cii_systems FROM cycle_summary_as_of({d}) ORDER BY status"),
+        lang,
+    )
+    .await?;
+    let classified = count(session, "SELECT COUNT(*) FROM classified_systems").await?;
+    cycle.note = Some(match lang {
+        Lang::Zh => format!("涉密系统 {classified} 个，按分级保护管理，不纳入本周期（视图 classified_systems）。"),
+        Lang::En => format!(
+            "{classified} classified systems follow graded protection and are outside this cycle (view classified_systems)."
+        ),
+    });
+    let crypto = table(
+        session,
+        &l(&format!("{year}年国产密码应用情况"), &format!("{year} domestic cryptography")),
+        "crypto_migration",
+        &format!("SELECT department, systems, domestic, migrating, none, unknown, new_without_domestic, without_sm2, crypto_passed, crypto_failed, filed_late FROM crypto_migration_as_of({d}) WHERE year = {year} ORDER BY department"),
+        lang,
+    )
+    .await?;
+    let crypto_new = table(
+        session,
+        &l(
+            &format!("{year}年新建系统未采用国产密码"),
+            &format!("{year} new systems without domestic cryptography"),
+        ),
+        "crypto_register",
+        &format!("SELECT department, unit, system, went_live_on, crypto FROM crypto_register_as_of({d}) WHERE year = {year} AND new_without_domestic ORDER BY department, unit, system"),
         lang,
     )
     .await?;
@@ -334,6 +291,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
     .await?;
 
     let mut headlines = Vec::new();
+    let cii = cii_headline(session, &d, date, lang).await?;
     if let Some(r) = coverage.cells()?.first() {
         let i = |n: &str| coverage.schema.index_of(n).map(|i| r[i].clone()).unwrap_or_default();
         headlines.push(Headline {
@@ -355,6 +313,12 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         });
     }
     headlines.extend(revision_headlines(&changes, lang)?);
+    if let Some(h) = cii {
+        headlines.push(h);
+    }
+    if let Scope::Briefing { .. } = scope {
+        headlines.extend(crypto_headline(&crypto, year, lang)?);
+    }
     let q_label = |q: &str| match lang {
         Lang::Zh => format!(
             "{}季度",
@@ -394,6 +358,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             lines: vec![],
             horizontal: false,
             counts: true,
+            stacked: false,
         },
     ));
     let quarters: Vec<String> = column_str(&execution, "quarter")?.iter().map(|q| q_label(q)).collect();
@@ -417,6 +382,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             ],
             horizontal: false,
             counts: true,
+            stacked: false,
         },
     ));
     charts.push((
@@ -442,6 +408,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             lines: vec![],
             horizontal: false,
             counts: true,
+            stacked: false,
         },
     ));
     let top = 15.min(spending.cells()?.len());
@@ -464,14 +431,41 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             lines: vec![],
             horizontal: true,
             counts: false,
+            stacked: false,
         },
     ));
+    if let Scope::Briefing { .. } = scope {
+        let departments = column_str(&crypto, "department")?;
+        charts.push((
+            "crypto_migration".to_string(),
+            Chart {
+                title: l(
+                    &format!("{year}年国产密码应用情况（按主管部门）"),
+                    &format!("{year} domestic cryptography by department"),
+                ),
+                category_label: l("主管部门", "department"),
+                value_label: l("系统数", "systems"),
+                categories: departments,
+                bars: vec![
+                    (l("已采用", "domestic"), column_f64(&crypto, "domestic")?),
+                    (l("改造中", "migrating"), column_f64(&crypto, "migrating")?),
+                    (l("未采用", "none"), column_f64(&crypto, "none")?),
+                    (l("未填报", "not stated"), column_f64(&crypto, "unknown")?),
+                ],
+                lines: vec![],
+                horizontal: true,
+                counts: true,
+                stacked: true,
+            },
+        ));
+    }
     let status_names: Vec<String> = column_str(&cycle, "status")?
         .iter()
         .map(|s| match (lang, s.as_str()) {
             (Lang::Zh, "on_time") => "按期".to_string(),
             (Lang::Zh, "due_soon") => "即将到期".to_string(),
             (Lang::Zh, "overdue") => "逾期".to_string(),
+            (Lang::Zh, "unknown") => "无法确定".to_string(),
             (_, other) => other.to_string(),
         })
         .collect();
@@ -489,6 +483,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             lines: vec![],
             horizontal: false,
             counts: true,
+            stacked: false,
         },
     ));
 
@@ -518,6 +513,8 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
                 spending,
                 letters,
                 cycle,
+                crypto,
+                crypto_new,
             ],
         ),
     };
@@ -529,82 +526,4 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         tables,
         charts,
     })
-}
-
-/// One sentence per pair of revisions compared: "第2版较第1版：新增 3 个系统，删除 2 个，…".
-fn revision_headlines(changes: &Table, lang: Lang) -> Result<Vec<Headline>> {
-    let raw = changes.raw_cells()?;
-    let at = |r: &[String], n: &str| changes.schema.index_of(n).map(|i| r[i].clone()).unwrap_or_default();
-    let mut pairs: Vec<(String, String)> = raw
-        .iter()
-        .map(|r| (at(r, "from_revision"), at(r, "to_revision")))
-        .collect();
-    pairs.dedup();
-    let kinds = [
-        ("added", "新增", "added"),
-        ("removed", "删除", "removed"),
-        ("level_changed", "等级调整", "level changed"),
-        ("moved", "变更单位", "moved"),
-        ("renamed", "更名", "renamed"),
-    ];
-    Ok(pairs
-        .into_iter()
-        .map(|(from, to)| {
-            let count = |kind: &str| {
-                raw.iter()
-                    .filter(|r| at(r, "from_revision") == from && at(r, "to_revision") == to && at(r, "change") == kind)
-                    .count()
-            };
-            let parts: Vec<String> = kinds
-                .iter()
-                .filter(|(k, _, _)| count(k) > 0)
-                .map(|(k, zh, en)| match lang {
-                    Lang::Zh => format!("{zh} {} 个系统", count(k)),
-                    Lang::En => format!("{} {en}", count(k)),
-                })
-                .collect();
-            Headline {
-                label: lang.pick("计划修订", "Plan revision").to_string(),
-                text: match lang {
-                    Lang::Zh => format!("第{to}版较第{from}版：{}", parts.join("，")),
-                    Lang::En => format!("revision {to} against {from}: {}", parts.join(", ")),
-                },
-            }
-        })
-        .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use datafusion::arrow::datatypes::DataType;
-
-    #[test]
-    fn money_in_wan_yuan_to_the_hundredth() {
-        assert_eq!(wan_yuan("622300.00").as_deref(), Some("62.23"));
-        assert_eq!(wan_yuan("49.99").as_deref(), Some("0.00"));
-        assert_eq!(wan_yuan("50.00").as_deref(), Some("0.01"));
-        assert_eq!(wan_yuan("12345678.90").as_deref(), Some("1234.57"));
-        assert_eq!(wan_yuan("0").as_deref(), Some("0.00"));
-    }
-
-    #[test]
-    fn cells_read_as_a_briefing_writes_them() {
-        let money = DataType::Decimal128(18, 2);
-        assert_eq!(display("urge", "letter", &DataType::Utf8, Lang::Zh), "督促函");
-        assert_eq!(display("notice", "letter", &DataType::Utf8, Lang::Zh), "便函");
-        assert_eq!(display("due_soon", "status", &DataType::Utf8, Lang::Zh), "即将到期");
-        assert_eq!(
-            display("basic_pass", "conclusion", &DataType::Utf8, Lang::Zh),
-            "基本符合"
-        );
-        assert_eq!(display("high", "risk", &DataType::Utf8, Lang::Zh), "高");
-        assert_eq!(
-            display("0.13636", "completion_rate", &DataType::Float64, Lang::Zh),
-            "13.6%"
-        );
-        assert_eq!(display("622300.00", "spent", &money, Lang::Zh), "62.23");
-        assert_eq!(display("urge", "letter", &DataType::Utf8, Lang::En), "urge");
-        assert_eq!(display("622300.00", "spent", &money, Lang::En), "622300.00");
-    }
 }

@@ -19,6 +19,8 @@ use crate::sql::exec::{query, strings};
 
 /// The rule letters cite (the cycle rules of DATA_MODEL.md).
 pub const RULE: &str = "《公共信息系统安全测评管理办法》第七条";
+/// The law a critical information infrastructure system is behind on.
+pub const CII_LAW: &str = "《网络安全法》第三十八条";
 /// Days a unit has to reply: a notice, an urging letter.
 pub const REPLY_DAYS: (u64, u64) = (15, 7);
 /// Who signs.
@@ -31,6 +33,8 @@ pub struct Behind {
     pub planned_quarter: Option<i64>,
     pub due_by: String,
     pub days_late: i64,
+    /// The rule the system is behind on (its plan, or 第三十八条 for a CII system).
+    pub rule: String,
 }
 
 /// The two letters of the cycle rules: a 测评工作便函 first, then a 督促函.
@@ -106,7 +110,7 @@ pub async fn due(ctx: &SessionContext, date: NaiveDate, dir: &Path) -> Result<Ve
     let sql = format!(
         "SELECT COALESCE(l.department, '') AS department, l.unit, l.letter, p.year, p.system, \
                 CAST(p.planned_quarter AS BIGINT) AS planned_quarter, CAST(p.due_by AS VARCHAR) AS due_by, \
-                CAST(p.days_late AS BIGINT) AS days_late \
+                CAST(p.days_late AS BIGINT) AS days_late, p.rule \
          FROM letters_due_as_of({d}) l \
          JOIN plans_behind_as_of({d}) p \
            ON p.year = l.year AND p.unit = l.unit AND COALESCE(p.department, '') = COALESCE(l.department, '') \
@@ -115,7 +119,7 @@ pub async fn due(ctx: &SessionContext, date: NaiveDate, dir: &Path) -> Result<Ve
     let (_, batches) = query(ctx, &sql).await?;
     let mut units: BTreeMap<(String, String), (bool, Vec<Behind>)> = BTreeMap::new();
     for b in &batches {
-        let text: Vec<_> = [0, 1, 2, 4, 6]
+        let text: Vec<_> = [0, 1, 2, 4, 6, 8]
             .into_iter()
             .map(|i| strings(b.column(i)))
             .collect::<Result<_>>()?;
@@ -135,6 +139,7 @@ pub async fn due(ctx: &SessionContext, date: NaiveDate, dir: &Path) -> Result<Ve
                 planned_quarter: (!quarter.is_null(i)).then(|| quarter.value(i)),
                 due_by: text[4].value(i).to_string(),
                 days_late: late.value(i),
+                rule: text[5].value(i).to_string(),
             });
         }
     }
@@ -179,10 +184,15 @@ pub fn document(letter: &Letter, date: NaiveDate) -> Document {
     let mut years: Vec<i32> = letter.systems.iter().map(|s| s.year).collect();
     years.dedup();
     let years = years.iter().map(|y| format!("{y}年")).collect::<Vec<_>>().join("、");
+    let law = if letter.systems.iter().any(|s| s.rule.contains(CII_LAW)) {
+        format!("、{CII_LAW}（关键信息基础设施每年至少测评一次）")
+    } else {
+        String::new()
+    };
     d.paragraph(
         Style::Body,
         format!(
-            "根据{RULE}和{years}测评计划预告，贵单位下列信息系统应在计划时间内完成安全测评。截至{}，以下 {} 个系统尚未完成测评：",
+            "根据{RULE}{law}和{years}测评计划预告，贵单位下列信息系统应在计划时间内完成安全测评。截至{}，以下 {} 个系统尚未完成测评：",
             zh_date(date),
             letter.systems.len()
         ),

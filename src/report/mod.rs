@@ -2,9 +2,11 @@
 //! Reports read the warehouse through the metric views only.
 
 pub mod build;
+mod cells;
 pub mod diff;
 pub mod docx;
 pub mod fixlist;
+mod headlines;
 pub mod letters;
 pub mod preview;
 pub mod render;

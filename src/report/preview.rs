@@ -40,7 +40,13 @@ struct Item {
     planned_quarter: Option<i64>,
     last_assessed: Option<String>,
     trial_ended_on: Option<String>,
+    /// 备注: what the system register says of it (关基, 涉密).
+    remark: Option<&'static str>,
 }
+
+/// The 备注 of a critical information infrastructure system and of a classified one.
+pub const CII_REMARK: &str = "关键信息基础设施：每年至少测评一次（《网络安全法》第三十八条）";
+pub const CLASSIFIED_REMARK: &str = "涉密信息系统：按分级保护管理，不纳入本周期";
 
 /// What was written.
 pub struct Written {
@@ -79,11 +85,14 @@ impl Output<'_> {
 /// Writes one preview sheet per department of `year`'s current plan into `dir`.
 pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Written> {
     let sql = format!(
-        "SELECT COALESCE(department, '') AS department, unit, system, system_id, CAST(level AS BIGINT) AS level, reason, \
-                CAST(planned_quarter AS BIGINT) AS planned_quarter, CAST(last_assessed AS VARCHAR) AS last_assessed, \
-                CAST(trial_ended_on AS VARCHAR) AS trial_ended_on, revision \
-         FROM plan_items_current WHERE year = {year} \
-         ORDER BY department, unit, system, system_id"
+        "SELECT COALESCE(p.department, '') AS department, p.unit, p.system, p.system_id, CAST(p.level AS BIGINT) AS level, \
+                p.reason, CAST(p.planned_quarter AS BIGINT) AS planned_quarter, \
+                CAST(p.last_assessed AS VARCHAR) AS last_assessed, CAST(p.trial_ended_on AS VARCHAR) AS trial_ended_on, \
+                p.revision, \
+                CASE WHEN s.classified THEN 'classified' WHEN s.cii THEN 'cii' END AS register \
+         FROM plan_items_current p LEFT JOIN systems s ON s.system_id = p.system_id \
+         WHERE p.year = {year} \
+         ORDER BY department, p.unit, p.system, p.system_id"
     );
     // Streamed in department order: one department's items in memory at a time (a
     // national plan: 10,000 departments, 500,000 systems).
@@ -99,7 +108,7 @@ pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Writt
     use futures::StreamExt;
     while let Some(b) = stream.next().await {
         let b = b?;
-        let text: Vec<_> = [0, 1, 2, 3, 5, 7, 8]
+        let text: Vec<_> = [0, 1, 2, 3, 5, 7, 8, 10]
             .into_iter()
             .map(|i| strings(b.column(i)))
             .collect::<Result<_>>()?;
@@ -125,6 +134,11 @@ pub async fn export(ctx: &SessionContext, year: i32, dir: &Path) -> Result<Writt
                 planned_quarter: int(&quarter, i),
                 last_assessed: opt(&text[5], i),
                 trial_ended_on: opt(&text[6], i),
+                remark: match opt(&text[7], i).as_deref() {
+                    Some("classified") => Some(CLASSIFIED_REMARK),
+                    Some("cii") => Some(CII_REMARK),
+                    _ => None,
+                },
             };
             match &mut current {
                 Some((d, items)) if d == department => items.push(item),
@@ -251,7 +265,7 @@ fn write_one(
                 None => ws.write_string_with_format(r, c, "", &cell)?,
             };
         }
-        ws.write_string_with_format(r, 9, "", &cell)?;
+        ws.write_string_with_format(r, 9, item.remark.unwrap_or(""), &cell)?;
     }
     ws.set_freeze_panes(3, 0)?;
     ws.set_paper_size(9); // A4

@@ -113,6 +113,9 @@ fn markdown(r: &Report, lang: Lang, now: &str) -> Result<String> {
         if more > 0 {
             writeln!(s, "\n{}", more_note(more, &t.title, lang)).ok();
         }
+        if let Some(note) = &t.note {
+            writeln!(s, "\n{note}").ok();
+        }
         writeln!(s, "\n*{}*", source_note(t.view, r.warehouse_version, lang)).ok();
     }
     writeln!(s, "\n## {}\n", lang.pick("图表", "Charts")).ok();
@@ -208,6 +211,9 @@ fn html_text(r: &Report, lang: Lang, now: &str) -> Result<String> {
         s.push_str("</table>\n");
         if more > 0 {
             writeln!(s, "<p class=\"more\">{}</p>", esc(&more_note(more, &t.title, lang))).ok();
+        }
+        if let Some(note) = &t.note {
+            writeln!(s, "<p class=\"note\">{}</p>", esc(note)).ok();
         }
         writeln!(
             s,

@@ -55,12 +55,20 @@ impl Warehouse {
             .tables()
             .filter(|d| tables.is_empty() || tables.contains(&d.name))
         {
-            if !snapshot.tables.contains_key(def.name) && !self.has_table(def.name).await? {
-                let empty = datafusion::datasource::MemTable::try_new(def.schema(), vec![vec![]])?;
-                ctx.register_table(def.name, Arc::new(empty))?;
-                continue;
-            }
-            let table = self.open(snapshot, def.name).await?;
+            let table = match self.open(snapshot, def.name).await {
+                Ok(t) => t,
+                // Recorded at no version but its first: a table of a kind newer than the
+                // warehouse, not created yet, is empty.
+                Err(e) if snapshot.table_version(def.name) == 0 => {
+                    if self.has_table(def.name).await? {
+                        return Err(e);
+                    }
+                    let empty = datafusion::datasource::MemTable::try_new(def.schema(), vec![vec![]])?;
+                    ctx.register_table(def.name, Arc::new(empty))?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             table
                 .update_datafusion_session(&ctx.state())
                 .map_err(|e| Error::delta(def.name, e))?;

@@ -12,6 +12,7 @@ mod ingest_results;
 mod memory;
 mod metrics;
 mod optimize;
+mod register;
 mod reports;
 mod s3;
 mod schema;

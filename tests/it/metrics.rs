@@ -78,8 +78,8 @@ fn the_pipeline_is_idempotent() {
         .unwrap();
     let stdout = crate::common::s(&out.stdout);
     assert!(out.status.success());
-    assert_eq!(stdout.matches(": already ingested").count(), 7, "{stdout}");
-    assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "7");
+    assert_eq!(stdout.matches(": already ingested").count(), 8, "{stdout}");
+    assert_eq!(wh.scalar("SELECT count(*) FROM ingest_log"), "8");
     assert_eq!(
         std::fs::read(wh.file("out/briefing/execution_by_quarter.csv")).unwrap(),
         first

@@ -22,12 +22,33 @@ fn the_briefing_states_the_headline_figures_with_charts() {
         "2018年测评预告：40个主管部门、64个预算单位、132个系统",
         "<b>测评实施 一季度</b>：<span class=\"figure\">10 / 13 / 18</span>",
         "<b>整改完成 一季度</b>：<span class=\"figure\">3 / 3 / 6</span>",
-        "来源：视图 execution_by_quarter，仓库版本 7",
+        "来源：视图 execution_by_quarter，仓库版本 8",
         "@media print",
+        "2018年新建系统未采用国产密码",
     ] {
         assert!(html.contains(want), "{want:?} in report.html");
     }
-    assert_eq!(html.matches("<svg").count(), 5, "five inline charts");
+    assert_eq!(html.matches("<svg").count(), 6, "six inline charts");
+    // The register's lines (issue 28), against counts of the raw register table: the
+    // sample marks 8 systems CII and 2 classified (data/make_sample.py).
+    let wh = sample();
+    let raw = |sql: &str| wh.scalar(sql);
+    let cii = raw("SELECT count(*) FROM systems WHERE cii AND NOT COALESCE(classified, false)");
+    let classified = raw("SELECT count(*) FROM systems WHERE classified");
+    assert_eq!((cii.as_str(), classified.as_str()), ("8", "2"));
+    let line = format!(
+        "关键信息基础设施 {cii} 个（《网络安全法》第三十八条，每年至少测评一次），截至2018-12-31逾期 0 个；涉密系统 {classified} 个，按分级保护管理，不纳入本周期"
+    );
+    assert!(html.contains(&line), "{line} in report.html");
+    let existing = "FROM systems WHERE NOT COALESCE(classified, false) AND (went_live_on IS NULL OR went_live_on <= DATE '2018-12-31')";
+    let systems = raw(&format!("SELECT count(*) {existing}"));
+    let domestic = raw(&format!("SELECT count(*) {existing} AND crypto = 'domestic'"));
+    let share = format!(
+        "{:.1}%",
+        domestic.parse::<f64>().unwrap() * 100.0 / systems.parse::<f64>().unwrap()
+    );
+    let line = format!("2018年登记系统 {systems} 个，已采用国产密码 {domestic} 个（{share}）");
+    assert!(html.contains(&line), "{line} in report.html");
     assert!(!html.contains("src=\"http"), "self-contained");
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(
@@ -40,6 +61,7 @@ fn the_briefing_states_the_headline_figures_with_charts() {
         "rectification_progress",
         "spending",
         "cycle_status",
+        "crypto_migration",
     ] {
         let png = std::fs::read(dir.join("charts").join(format!("{chart}.png"))).unwrap();
         assert_eq!(&png[1..4], b"PNG", "{chart}.png");
@@ -260,7 +282,8 @@ fn chromium_renders_the_report_with_its_figures_and_charts() {
         "headline in the DOM"
     );
     assert!(dom.contains("10 / 13 / 18") && dom.contains("3 / 3 / 6"));
-    assert_eq!(dom.matches("<svg").count(), 5, "charts in the DOM");
+    // plan coverage, execution, rectification, spending, cycle status, domestic cryptography
+    assert_eq!(dom.matches("<svg").count(), 6, "charts in the DOM");
     let shot = profile.path().join("report.png");
     let out = flags(&["--window-size=1200,2400", &format!("--screenshot={}", shot.display())])
         .output()

@@ -215,7 +215,19 @@ fn psql_lists_the_catalog_and_every_metric_view_equals_ceping_sql() {
         let order: Vec<String> = (1..=width).map(|i| i.to_string()).collect();
         let sql = format!("SELECT * FROM {view} ORDER BY {}", order.join(", "));
         let ours = parse_csv(&wh.run(&["sql", "--format", "csv", &sql]));
-        let theirs = parse_csv(&psql_ok(&dsn, &["--csv", "-c", &sql]));
+        // (psql writes booleans as t / f, `ceping sql` as true / false)
+        let theirs: Vec<Vec<String>> = parse_csv(&psql_ok(&dsn, &["--csv", "-c", &sql]))
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .map(|c| match c.as_str() {
+                        "t" => "true".to_string(),
+                        "f" => "false".to_string(),
+                        _ => c,
+                    })
+                    .collect()
+            })
+            .collect();
         assert!(ours.len() > 1, "{view} has rows");
         assert_eq!(theirs, ours, "{view}: psql and ceping sql differ");
     }

@@ -434,7 +434,7 @@ fn preview_sheets_round_trip() {
 
 /// The text a reader sees in a .docx: one line per paragraph, a table row's cells joined
 /// by tabs.
-fn docx_text(path: &std::path::Path) -> String {
+pub(crate) fn docx_text(path: &std::path::Path) -> String {
     let xml = zip_part(path, "word/document.xml");
     let mut out = String::new();
     let mut in_cell = false;

@@ -28,8 +28,8 @@ VIEWS_DIR = pathlib.Path(__file__).resolve().parents[2] / "src" / "sql" / "views
 PLACEHOLDER = "{{as_of}}"
 
 
-def snapshot_files(warehouse):
-    """{table: [parquet file URIs]} at the versions the newest ingest_log row records."""
+def snapshot_tables(warehouse):
+    """{table: DeltaTable} at the versions the newest ingest_log row records."""
     log = deltalake.DeltaTable(os.path.join(warehouse, "ingest_log")).file_uris()
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in log)
     newest = duckdb.connect().execute(
@@ -38,7 +38,7 @@ def snapshot_files(warehouse):
     if newest is None:
         raise SystemExit(f"{warehouse}: no ingest recorded")
     versions = json.loads(newest[0])
-    return {t: deltalake.DeltaTable(os.path.join(warehouse, t), version=v).file_uris() for t, v in versions.items()}
+    return {t: deltalake.DeltaTable(os.path.join(warehouse, t), version=v) for t, v in versions.items()}
 
 
 def view_files(views_dir):
@@ -52,12 +52,28 @@ def view_files(views_dir):
         yield path.stem, function, body
 
 
+DUCK_TYPES = {"string": "VARCHAR", "integer": "INTEGER", "long": "BIGINT", "byte": "TINYINT", "short": "SMALLINT",
+              "double": "DOUBLE", "float": "FLOAT", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMPTZ"}
+
+
+def duck_type(delta_type):
+    """A Delta primitive type (`decimal(18,2)` included) as DuckDB's."""
+    if isinstance(delta_type, str) and delta_type.startswith("decimal"):
+        return delta_type.upper()
+    return DUCK_TYPES[delta_type]
+
+
 def connect(warehouse, views_dir=VIEWS_DIR):
     con = duckdb.connect()
-    for table, files in snapshot_files(warehouse).items():
+    for table, delta in snapshot_tables(warehouse).items():
+        files = delta.file_uris()
         if files:
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")
+        else:
+            # An empty table (a kind with no rows yet): its columns from the Delta schema.
+            columns = ", ".join(f'"{f["name"]}" {duck_type(f["type"])}' for f in json.loads(delta.schema().to_json())["fields"])
+            con.execute(f"CREATE TABLE {table} ({columns})")
     pending = list(view_files(views_dir))
     while pending:  # views use one another: retry the ones whose inputs are not there yet
         failed = []

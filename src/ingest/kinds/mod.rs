@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod budgets;
 pub mod findings;
 pub mod plan;
+pub mod systems;
 
 use super::kind::SourceKind;
 use crate::schema::Catalog;
@@ -15,6 +16,7 @@ static KINDS: &[&dyn SourceKind] = &[
     &assessments::Assessments,
     &findings::Findings,
     &budgets::Budgets,
+    &systems::Systems,
 ];
 
 pub fn all() -> &'static [&'static dyn SourceKind] {
@@ -32,6 +34,44 @@ pub fn by_name(name: &str) -> Option<&'static dyn SourceKind> {
 /// The kind whose rows go to `table`.
 pub fn by_table(table: &str) -> Option<&'static dyn SourceKind> {
     KINDS.iter().copied().find(|k| k.table().name == table)
+}
+
+/// The kind that also takes rows from `kind`'s workbooks (the register), if any.
+pub fn companion_of(kind: &dyn SourceKind) -> Option<&'static dyn SourceKind> {
+    KINDS
+        .iter()
+        .copied()
+        .find(|c| c.name() != kind.name() && !c.companion_fields().is_empty())
+}
+
+/// `kind`'s fields followed by the companion's that `kind` does not have (by name): the
+/// columns a sheet of `kind` is read with when a companion may take rows from it. Built
+/// once per pair.
+pub fn fields_with(kind: &dyn SourceKind, companion: Option<&dyn SourceKind>) -> &'static [super::field::Field] {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    let Some(companion) = companion else {
+        return kind.fields();
+    };
+    type Combined = HashMap<(&'static str, &'static str), &'static [super::field::Field]>;
+    static CACHE: OnceLock<Mutex<Combined>> = OnceLock::new();
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    cache.entry((kind.name(), companion.name())).or_insert_with(|| {
+        let mut fields = kind.fields().to_vec();
+        for f in companion.fields() {
+            if !fields.iter().any(|g| g.name == f.name) {
+                // (The kind's own required columns decide its header; the companion's
+                // rows need no column of theirs.)
+                let mut f = *f;
+                f.required = false;
+                fields.push(f);
+            }
+        }
+        Box::leak(fields.into_boxed_slice())
+    })
 }
 
 pub fn names() -> String {

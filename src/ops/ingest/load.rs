@@ -12,7 +12,7 @@ use datafusion::prelude::SessionContext;
 use crate::error::{Error, Location, Result};
 use crate::ingest::kind::{digest, Context, LookupTable, Refresh, Shape, SourceKind};
 use crate::ingest::workbook::Workbook;
-use crate::ingest::{prepare, read_rows, Options, Parsed};
+use crate::ingest::{prepare, read_rows, Options, Outputs, Parsed};
 use crate::schema::REJECTS;
 use crate::warehouse::{conform, LogRow, Snapshot, Staged, TableWrite, Warehouse, Writer};
 
@@ -55,7 +55,7 @@ pub async fn ingest_file(
     }
     let prepared = tokio::task::block_in_place(|| prepare(&mut wb, opts))?;
     let kind = prepared.kind;
-    let mut ctx = lookups(&wh, &snapshot, kind).await?;
+    let mut ctx = lookups(&wh, &snapshot, kind, prepared.companion).await?;
     // (revision, whether it becomes the year's current one)
     let revision = match kind.table().revisioned() {
         true => Some(next_revision(&wh, &snapshot, kind, &wb.name, prepared.year, opts.revision).await?),
@@ -91,6 +91,16 @@ pub async fn ingest_file(
     // Rejects stream to their own data files, like appended rows: memory stays bounded
     // whatever share of the rows is bad.
     let mut staged_rejects = writer.stage(&REJECTS).await?;
+    // Rows a companion takes (the register's, from a plan's 关基 columns) stream to a
+    // scratch file; at the commit they fill in the stored rows.
+    let mut companion_stage = match prepared.companion {
+        Some(c) => Some(writer.stage_keyed(c.table(), c.key())?),
+        None => None,
+    };
+    let mut companion = |b: RecordBatch| match companion_stage.as_mut() {
+        Some(stage) => stage.write(&b),
+        None => Ok(()),
+    };
     let (read, mut rows) = if kind.key().is_empty() {
         let mut staged = writer.stage(kind.table()).await?;
         let read = tokio::task::block_in_place(|| {
@@ -99,11 +109,14 @@ pub async fn ingest_file(
                 &prepared,
                 &ctx,
                 progress,
-                &mut |b| {
-                    note_ids(&b)?;
-                    handle.block_on(staged.write(b))
+                Outputs {
+                    rows: &mut |b| {
+                        note_ids(&b)?;
+                        handle.block_on(staged.write(b))
+                    },
+                    rejects: &mut |b| handle.block_on(staged_rejects.write(b)),
+                    companion: &mut companion,
                 },
-                &mut |b| handle.block_on(staged_rejects.write(b)),
             )
         });
         (read, Rows::Staged(Box::new(staged)))
@@ -111,9 +124,17 @@ pub async fn ingest_file(
         // Keyed rows stream to a scratch file for one upsert at the commit.
         let mut keyed = writer.stage_keyed(kind.table(), kind.key())?;
         let read = tokio::task::block_in_place(|| {
-            read_rows(&mut wb, &prepared, &ctx, progress, &mut |b| keyed.write(&b), &mut |b| {
-                handle.block_on(staged_rejects.write(b))
-            })
+            read_rows(
+                &mut wb,
+                &prepared,
+                &ctx,
+                progress,
+                Outputs {
+                    rows: &mut |b| keyed.write(&b),
+                    rejects: &mut |b| handle.block_on(staged_rejects.write(b)),
+                    companion: &mut companion,
+                },
+            )
         });
         match keyed.finish() {
             Ok(write) => (read, Rows::Ready(write)),
@@ -152,6 +173,9 @@ pub async fn ingest_file(
                 }
                 if let (Some(year), Some(r)) = (parsed.year, refresh) {
                     writes.extend(refresh_flag(writer, r, year, &listed).await?);
+                }
+                if let (Some((c, _)), Some(stage)) = (parsed.companion, companion_stage.take()) {
+                    writes.push(fill_in(writer, c, stage.finish()?).await?);
                 }
                 Ok::<_, Error>((parsed, writes))
             }
@@ -323,11 +347,22 @@ fn strings(col: &datafusion::arrow::array::ArrayRef) -> Result<datafusion::arrow
     Ok(cast.as_string::<i32>().clone())
 }
 
-/// The look-ups the kind declares, each run over the snapshot and kept as digests.
-/// Streamed batch by batch: only the tables are held.
-pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot, kind: &dyn SourceKind) -> Result<Context> {
+/// The look-ups the kind (and its companion) declare, each run over the snapshot once and
+/// kept as digests. Streamed batch by batch: only the tables are held.
+pub async fn lookups(
+    wh: &Warehouse,
+    snapshot: &Snapshot,
+    kind: &dyn SourceKind,
+    companion: Option<&dyn SourceKind>,
+) -> Result<Context> {
     let mut ctx = Context::default();
-    for lookup in kind.lookups() {
+    let mut declared: Vec<&'static crate::ingest::kind::Lookup> = kind.lookups().iter().collect();
+    for l in companion.map(|c| c.lookups()).unwrap_or_default() {
+        if !declared.iter().any(|d| d.name == l.name) {
+            declared.push(l);
+        }
+    }
+    for lookup in declared {
         let session = tables_at(wh, snapshot, lookup.tables).await?;
         let mut table = LookupTable::default();
         each_batch(&session, lookup.sql, |b| {
@@ -358,6 +393,52 @@ pub async fn lookups(wh: &Warehouse, snapshot: &Snapshot, kind: &dyn SourceKind)
         ctx.set_lookup(lookup.name, table);
     }
     Ok(ctx)
+}
+
+/// Rows a companion took from another kind's workbook fill in the stored rows: a column
+/// the workbook left blank keeps the stored value (a plan's 关基 column does not blank the
+/// register's 密码 columns); the merged rows then replace the stored ones by key, with the
+/// lineage of the row that changed them last.
+async fn fill_in(writer: &Writer, companion: &dyn SourceKind, staged: TableWrite) -> Result<TableWrite> {
+    let TableWrite::UpsertFile { path, .. } = &staged else {
+        return Ok(staged);
+    };
+    let table = companion.table();
+    let key = table.key();
+    let ctx = tables_at(writer.warehouse(), writer.snapshot(), &[table.name]).await?;
+    let scratch = path.to_string_lossy().into_owned();
+    let filled = ctx
+        .register_parquet(
+            "filled_from",
+            &scratch,
+            datafusion::prelude::ParquetReadOptions::default(),
+        )
+        .await;
+    if let Err(e) = filled {
+        staged.discard();
+        return Err(e.into());
+    }
+    let lineage: Vec<&str> = crate::schema::LINEAGE.iter().map(|c| c.name).collect();
+    let columns: Vec<String> = table
+        .all_columns()
+        .map(|c| match key.contains(&c.name) || lineage.contains(&c.name) {
+            true => format!("n.\"{0}\" AS \"{0}\"", c.name),
+            false => format!("COALESCE(n.\"{0}\", o.\"{0}\") AS \"{0}\"", c.name),
+        })
+        .collect();
+    let on: Vec<String> = key.iter().map(|k| format!("o.\"{k}\" = n.\"{k}\"")).collect();
+    let sql = format!(
+        "SELECT {} FROM filled_from n LEFT JOIN {} o ON {}",
+        columns.join(", "),
+        table.name,
+        on.join(" AND ")
+    );
+    let schema = table.schema();
+    let mut merged = writer.stage_keyed(table, key)?;
+    let result = each_batch(&ctx, &sql, |b| merged.write(&conform(b, &schema)?)).await;
+    staged.discard();
+    result?;
+    merged.finish()
 }
 
 /// The ids of `refresh.table` (digests): only rows of the new revision with these ids can

@@ -4,7 +4,7 @@
 -- against what it requested, approved and spent (`WHERE year = Y` for one year).
 --   * no_assessment_budget: the unit has systems due for assessment in Y (in Y's current
 --     plan, or due in Y under the cycle rules of cycle_status: units outside the plan
---     included) and no assessment budget requested for Y;
+--     included; classified systems never) and no assessment budget requested for Y;
 --   * no_rectification_budget: the unit's rectification falls in Y under the rule of
 --     rectification_schedule (assessed in the first half of Y → budget in Y; in the second
 --     half of Y-1 → budget in Y) and no rectification budget requested for Y;
@@ -23,7 +23,11 @@
 -- column spent: 实际支出 | yuan spent | short: 支出（元）
 -- column rule: 依据 | the rule the row falls under, in the office's words
 WITH due AS (
-    SELECT year, department, unit, system_id, system FROM plan_items_current
+    -- (classified systems are outside this cycle: cycle_status has none of them)
+    SELECT p.year, p.department, p.unit, p.system_id, p.system
+    FROM plan_items_current p
+    LEFT JOIN systems s ON s.system_id = p.system_id
+    WHERE s.classified IS NULL OR NOT s.classified
     UNION ALL
     SELECT CAST(EXTRACT(YEAR FROM next_due) AS INT), department, unit, system_id, system
     FROM cycle_status

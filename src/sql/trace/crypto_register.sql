@@ -1,0 +1,4 @@
+-- The register rows behind crypto_register on a date (--date; filters: year, department, unit).
+SELECT year, department, unit, system, system_id, crypto, new_without_domestic, without_sm2,
+       crypto_passed, crypto_failed, filed_late, source_file, source_sheet, source_row
+FROM crypto_register_as_of({{as_of}})
