@@ -4,6 +4,7 @@
 pub mod assessments;
 pub mod budgets;
 pub mod findings;
+pub mod letters;
 pub mod plan;
 pub mod systems;
 
@@ -17,6 +18,7 @@ static KINDS: &[&dyn SourceKind] = &[
     &findings::Findings,
     &budgets::Budgets,
     &systems::Systems,
+    &letters::Letters,
 ];
 
 pub fn all() -> &'static [&'static dyn SourceKind] {
