@@ -13,7 +13,9 @@ totals, a few bad rows), in .xlsx, .xls and .ods. Ingested with
 and a system register (系统台账) of the 2019 systems: some critical information
 infrastructure (关基, two of level 2), two classified systems, one major change after its
 2019 assessment, a spread of domestic-cryptography states and 密评 filings (one filed on
-day 30, one on day 31, one not filed), yes/no written every way offices write it.
+day 30, one on day 31, one not filed), yes/no written every way offices write it; the
+office's register of letters (发函登记: 便函 sent in April 2019, some answered, some not)
+and the findings of a 2019 security inspection (安全检查, two deadlines extended).
 
 Regenerate (the outputs are committed; nothing at run time needs Python):
 
@@ -410,6 +412,61 @@ def register_xlsx(systems, picks19):
     save(wb, "2019年公共管理信息系统台账（示例）.xlsx")
 
 
+def letters_register_xlsx(rev2, pq19, a19):
+    """The office's register of letters (发函登记): 便函 sent on 2019-04-15 to the units with
+    2019 Q1 systems not yet assessed, reply within 15 days; some answered on time, some late,
+    the rest not at all (so 督促函 fall due for them in July)."""
+    assessed = {a["system"].key: a["date"] for a in a19}
+    behind = {}
+    for s in rev2:
+        if pq19.get(s.key, 4) == 1 and not (s.key in assessed and assessed[s.key] <= D(2019, 4, 15)):
+            behind.setdefault((s.dept, s.unit), []).append(s)
+    units = sorted(behind, key=lambda u: (DEPARTMENTS.index(u[0]), u[1]))[:12]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "发函登记"
+    ws.append(["2019年测评工作函件发函登记（示例数据）"])
+    ws.append(["函号", "函件类型", "年度", "主管部门", "预算单位", "滞后系统数", "发函日期", "复函期限", "复函日期", "备注"])
+    for i, (dept, unit) in enumerate(units):
+        issued, due = D(2019, 4, 15), D(2019, 4, 30)
+        replied = [D(2019, 4, 25), D(2019, 4, 28), D(2019, 5, 20), None][i % 4]
+        ws.append([f"测便〔2019〕{i + 1}号", "测评工作便函", 2019, dept, unit, len(behind[(dept, unit)]), issued, due, replied,
+                   "已电话催办" if replied is None else None])
+        for c in (7, 8, 9):
+            if isinstance(ws.cell(ws.max_row, c).value, dt.date):
+                ws.cell(ws.max_row, c).number_format = "yyyy-mm-dd"
+    # A number registered and never sent: taken, not reused, not counted as sent.
+    ws.append([f"测便〔2019〕{len(units) + 1}号", "便函", 2019, units[0][0], units[0][1], 1, None, None, None, "作废"])
+    save(wb, "2019年测评工作函件登记（示例）.xlsx")
+
+
+def inspection_findings_xlsx(rev2):
+    """Problems found by the 2019 security inspection (安全检查): no report numbers, the
+    system by its filing number or unit and name, the day found; two deadlines extended
+    (延期); one row that names no system (rejected)."""
+    r3 = random.Random(2020)
+    picks = [s for s in rev2 if s.level >= 3][5:15]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "安全检查"
+    ws.append(["2019年网络安全检查发现问题整改情况（示例数据）"])
+    ws.append(["序号", "主管部门", "被检查单位", "系统名称", "备案编号", "检查日期", "风险等级", "问题描述", "整改期限", "延期至", "延期原因", "整改状态", "完成日期"])
+    for i, s in enumerate(picks):
+        found = D(2019, 5, 10 + i)
+        due = found + dt.timedelta(days=60)
+        extended = due + dt.timedelta(days=90) if i in (2, 7) else None
+        fixed = due - dt.timedelta(days=r3.randint(1, 30)) if i % 3 == 0 else None
+        status = "已整改" if fixed else "整改中"
+        ws.append([i + 1, s.dept, s.unit, s.name, s.filing, found, ["高风险", "中风险"][i % 2],
+                   ["弱口令", "未及时更新补丁", "存在高危端口", "日志未留存"][i % 4], due, extended,
+                   "需采购设备" if extended else None, status, fixed])
+        for c in (6, 9, 10, 13):
+            if isinstance(ws.cell(ws.max_row, c).value, dt.date):
+                ws.cell(ws.max_row, c).number_format = "yyyy-mm-dd"
+    ws.append([len(picks) + 1, "市教委", None, None, None, D(2019, 5, 30), "中风险", "无线网络未加密", D(2019, 7, 30), None, None, "整改中", None])
+    save(wb, "2019年网络安全检查发现问题（示例）.xlsx")
+
+
 def main():
     units, sys18 = build_2018()
     planned_q = {s.key: (i % 4) + 1 for i, s in enumerate(sys18)}
@@ -465,6 +522,8 @@ def main():
     u19 = sorted({(s.dept, s.unit) for s in rev2})
     budgets_xlsx({2018: u18, 2019: u19}, fees)
     register_xlsx(rev2, a19)
+    letters_register_xlsx(rev2, pq19, a19)
+    inspection_findings_xlsx(rev2)
     print("sample written to", HERE)
 
 

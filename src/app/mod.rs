@@ -248,6 +248,11 @@ async fn check(
             format!("warehouse version {}: consistent", last.version),
             ExitCode::SUCCESS,
         )
+    } else if last.only_columns_missing() {
+        (
+            format!("warehouse version {}: made by an earlier ceping, its tables lack the columns added since; the next ingest or `ceping check --repair` adds them (reads already see them as nulls)", last.version),
+            ExitCode::from(2),
+        )
     } else if last.repairable() {
         (
             format!("warehouse version {}: an interrupted ingest left data to undo; run `ceping check --repair` (the next ingest also does it)", last.version),

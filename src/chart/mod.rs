@@ -11,11 +11,19 @@ use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
 
+pub mod webfont;
+
 /// WenQuanYi Micro Hei (Apache-2.0 or GPLv3 with the font exception; see
 /// `assets/fonts/README.md`): Chinese labels in PNG charts without system fonts.
 static CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/wqy-microhei.ttc");
 /// The family name charts use; registered with plotters on first use.
 pub const FONT: &str = "ceping-cjk";
+
+/// The bundled font's glyphs for `text`, as a WOFF2 web font (`@font-face` of an HTML
+/// report: it renders the same where no CJK font is installed).
+pub fn web_font(text: &str) -> Result<Vec<u8>> {
+    webfont::for_text(CJK_FONT, text)
+}
 
 /// Registers the bundled font with plotters (once).
 pub fn register_font() -> Result<()> {

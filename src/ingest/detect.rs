@@ -104,6 +104,8 @@ pub struct Prepared {
     pub(super) fields: &'static [super::field::Field],
     pub(super) sheets: Vec<String>,
     pub(super) accept_rejects: bool,
+    /// The file's name and its sheets' titles.
+    pub(super) words: String,
 }
 
 /// Detects the kind and the year from the first rows, titles and file name.
@@ -182,7 +184,16 @@ pub fn prepare(wb: &mut Workbook, opts: &Options) -> Result<Prepared> {
         ));
     }
     let companion = kinds::companion_of(kind);
+    let words = std::iter::once(wb.name.clone())
+        .chain(
+            samples
+                .iter()
+                .map(|(_, rows)| title_text(rows, find_header(kind.fields(), rows, None).map(|(i, _)| i))),
+        )
+        .collect::<Vec<_>>()
+        .join(" ");
     Ok(Prepared {
+        words,
         kind,
         year,
         companion,

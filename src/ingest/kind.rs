@@ -26,7 +26,7 @@ pub trait SourceKind: Sync {
         false
     }
     /// The warehouse state [`SourceKind::map_row`] reads from its [`Context`].
-    fn lookups(&self) -> &'static [Lookup] {
+    fn lookups(&self) -> &'static [&'static Lookup] {
         &[]
     }
     /// A stored flag of another table that this kind's current revision decides (a new
@@ -86,6 +86,9 @@ pub struct Context {
     pub year: Option<i32>,
     /// The revision this file becomes (numbered before the rows are read).
     pub revision: Option<i32>,
+    /// The file's name and its sheets' titles (a 安全检查 workbook gives its findings that
+    /// source).
+    pub words: String,
     lookups: HashMap<&'static str, LookupTable>,
 }
 

@@ -70,6 +70,7 @@ pub fn read_rows(
     let (kind, year) = (prepared.kind, prepared.year);
     let mut ctx = ctx_base.clone();
     ctx.year = year;
+    ctx.words = prepared.words.clone();
 
     let mut rows_out = TableBuilder::new(kind.table());
     let mut companion_rows = 0;

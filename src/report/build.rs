@@ -71,6 +71,18 @@ pub struct Table {
 }
 
 impl Table {
+    /// The Chinese heading of a column the report computes itself (a count the view does
+    /// not have), where the dictionary's word for that name would mislead.
+    fn heading(mut self, column: &str, zh: &str) -> Self {
+        if self.lang == Lang::Zh {
+            if let Some(i) = self.schema.fields().iter().position(|f| f.name() == column) {
+                self.headers[i] = zh.to_string();
+                self.xlsx_headers[i] = zh.to_string();
+            }
+        }
+        self
+    }
+
     /// The cells as a briefing writes them: Chinese words for codes (便函 / 督促函, 按期 /
     /// 即将到期 / 逾期, conclusions, risk levels), rates as percentages with one decimal,
     /// money in 万元 with two decimals (Chinese) — or the codes, rates and yuan (English).
@@ -105,6 +117,8 @@ pub struct Report {
     pub warehouse_version: i64,
     pub date: NaiveDate,
     pub headlines: Vec<Headline>,
+    /// 总体情况, 存在问题, 下一步工作: the prose the office's bulletins lead with.
+    pub prose: Vec<super::prose::Section>,
     pub tables: Vec<Table>,
     /// (file stem, chart)
     pub charts: Vec<(String, Chart)>,
@@ -205,7 +219,34 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         session,
         &l("测评整改（季末整改完成）", "Rectification complete at quarter end"),
         "rectification_progress",
-        &format!("SELECT year, quarter, quarter_end, departments, units, systems, systems_assessed, findings, findings_fixed, findings_overdue FROM rectification_progress WHERE year = {year} AND quarter <= {upto} ORDER BY quarter"),
+        &format!("SELECT year, quarter, quarter_end, departments, units, systems, systems_assessed, findings, findings_fixed, findings_overdue, findings_extended FROM rectification_progress WHERE year = {year} AND quarter <= {upto} ORDER BY quarter"),
+        lang,
+    )
+    .await?;
+    let by_source = table(
+        session,
+        &l("整改问题（按来源）", "Findings by source"),
+        "findings_by_source",
+        &format!("SELECT source, findings, findings_fixed, findings_overdue, findings_extended FROM findings_by_source WHERE year = {year} AND quarter = {upto} ORDER BY source"),
+        lang,
+    )
+    .await?;
+    let sent = table(
+        session,
+        &l(&format!("{year}年函件发出与答复（截至{date}）"), &format!("{year} letters sent and answered as of {date}")),
+        "letters_sent",
+        &format!("SELECT kind, SUM(sent) AS sent, SUM(answered_on_time) AS answered_on_time, SUM(answered_late) AS answered_late, SUM(awaiting) AS awaiting, SUM(unanswered) AS unanswered FROM letters_sent_as_of({d}) WHERE year = {year} GROUP BY kind ORDER BY kind"),
+        lang,
+    )
+    .await?;
+    let scorecard = table(
+        session,
+        &l(
+            &format!("各主管部门落实情况（截至{date}）"),
+            &format!("Departments as of {date}"),
+        ),
+        "department_scorecard",
+        &format!("SELECT rank, department, planned, assessed, on_time, behind, overdue, rectified, rectification_late, letters_sent, letters_unanswered, budget_gaps FROM department_scorecard_as_of({d}) WHERE year = {year} AND quarter = {upto} ORDER BY rank, department"),
         lang,
     )
     .await?;
@@ -213,7 +254,7 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
         session,
         &l(&format!("应发函件（截至{date}）"), &format!("Letters due as of {date}")),
         "letters_due",
-        &format!("SELECT department, unit, systems_behind, earliest_due, days_late, letter FROM letters_due_as_of({d}) WHERE year = {year} ORDER BY letter DESC, days_late DESC, unit"),
+        &format!("SELECT department, unit, systems_behind, earliest_due, days_late, letter, prior_letter FROM letters_due_as_of({d}) WHERE year = {year} ORDER BY letter DESC, days_late DESC, unit"),
         lang,
     )
     .await?;
@@ -277,10 +318,11 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             &format!("Rectification schedule (renovation) as of {date}"),
         ),
         "rectification_schedule",
-        &format!("SELECT budget_year, deadline, status, COUNT(*) AS systems, SUM(renovation_findings) AS renovation_findings, SUM(renovation_fixed) AS renovation_fixed FROM rectification_schedule_as_of({d}) WHERE budget_year >= {year} - 1 AND budget_year <= {year} + 1 GROUP BY budget_year, deadline, status ORDER BY budget_year, deadline, status"),
+        &format!("SELECT request_year, budget_year, deadline, status, COUNT(*) AS systems, SUM(renovation_findings) AS renovation_findings, SUM(renovation_fixed) AS renovation_fixed FROM rectification_schedule_as_of({d}) WHERE request_year >= {year} - 1 AND request_year <= {year} + 1 GROUP BY request_year, budget_year, deadline, status ORDER BY request_year, budget_year, deadline, status"),
         lang,
     )
-    .await?;
+    .await?
+    .heading("systems", "系统数");
     let next = table(
         session,
         &l("下一年度计划", "Next year's plan"),
@@ -434,6 +476,36 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
             stacked: false,
         },
     ));
+    // The ten departments furthest behind (the scorecard is in rank order).
+    let worst = column_str(&scorecard, "department")?.len().min(10);
+    let ten = |v: Vec<f64>| v.into_iter().take(worst).collect::<Vec<_>>();
+    charts.push((
+        "department_scorecard".to_string(),
+        Chart {
+            title: l(
+                &format!("滞后最多的{worst}个主管部门（截至{date}）"),
+                &format!("The {worst} departments furthest behind as of {date}"),
+            ),
+            category_label: l("主管部门", "department"),
+            value_label: l("系统数", "systems"),
+            categories: column_str(&scorecard, "department")?.into_iter().take(worst).collect(),
+            bars: vec![
+                (l("滞后于计划", "behind plan"), ten(column_f64(&scorecard, "behind")?)),
+                (
+                    l("超过测评周期", "overdue by the cycle"),
+                    ten(column_f64(&scorecard, "overdue")?),
+                ),
+                (
+                    l("未复函件", "letters unanswered"),
+                    ten(column_f64(&scorecard, "letters_unanswered")?),
+                ),
+            ],
+            lines: vec![],
+            horizontal: true,
+            counts: true,
+            stacked: false,
+        },
+    ));
     if let Scope::Briefing { .. } = scope {
         let departments = column_str(&crypto, "department")?;
         charts.push((
@@ -496,7 +568,18 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
                 ),
                 Lang::En => format!("Security assessment, {year} Q{quarter}"),
             },
-            vec![coverage, execution, rectification, schedule, letters, spending, cycle],
+            vec![
+                coverage,
+                execution,
+                rectification,
+                by_source,
+                schedule,
+                scorecard,
+                letters,
+                sent,
+                spending,
+                cycle,
+            ],
         ),
         Scope::Briefing { year } => (
             match lang {
@@ -508,21 +591,26 @@ pub async fn build(session: &Session, scope: Scope, lang: Lang) -> Result<Report
                 changes,
                 execution,
                 rectification,
+                by_source,
                 trend,
                 next,
+                scorecard,
                 spending,
                 letters,
+                sent,
                 cycle,
                 crypto,
                 crypto_new,
             ],
         ),
     };
+    let prose = super::prose::sections(session, scope, lang).await?;
     Ok(Report {
         title,
         warehouse_version: session.warehouse_version,
         date,
         headlines,
+        prose,
         tables,
         charts,
     })

@@ -6,7 +6,15 @@ use super::build::Lang;
 /// A code's Chinese word, in the columns that hold codes.
 pub(super) fn zh_word(column: &str, value: &str) -> Option<&'static str> {
     Some(match (column, value) {
-        ("letter", code) => super::letters::LetterKind::from_code(code)?.short(),
+        ("letter" | "kind", code) => super::letters::LetterKind::from_code(code)?.short(),
+        ("source", "assessment") => "测评",
+        ("source", "inspection") => "安全检查",
+        ("source", "monitoring") => "安全监测",
+        ("reply", "not_issued") => "未发出",
+        ("reply", "awaiting") => "待答复",
+        ("reply", "unanswered") => "逾期未答复",
+        ("reply", "answered_on_time") => "按期答复",
+        ("reply", "answered_late") => "逾期答复",
         ("status", "unknown") => "无法确定",
         ("crypto", "domestic") => "已采用",
         ("crypto", "migrating") => "改造中",
@@ -104,6 +112,9 @@ mod tests {
         let money = DataType::Decimal128(18, 2);
         assert_eq!(display("urge", "letter", &DataType::Utf8, Lang::Zh), "督促函");
         assert_eq!(display("notice", "letter", &DataType::Utf8, Lang::Zh), "便函");
+        assert_eq!(display("urge", "kind", &DataType::Utf8, Lang::Zh), "督促函");
+        assert_eq!(display("inspection", "source", &DataType::Utf8, Lang::Zh), "安全检查");
+        assert_eq!(display("answered_late", "reply", &DataType::Utf8, Lang::Zh), "逾期答复");
         assert_eq!(display("due_soon", "status", &DataType::Utf8, Lang::Zh), "即将到期");
         assert_eq!(
             display("basic_pass", "conclusion", &DataType::Utf8, Lang::Zh),

@@ -9,6 +9,7 @@ pub mod fixlist;
 mod headlines;
 pub mod letters;
 pub mod preview;
+pub mod prose;
 pub mod render;
 pub mod xlsx;
 

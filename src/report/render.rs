@@ -1,5 +1,5 @@
-//! Writes a built report: `report.html` (one self-contained file, inline SVG charts, a
-//! print stylesheet for A4), `report.md`, `report.xlsx` and `charts/*.png|svg`. Only the
+//! Writes a built report: `report.html` (one self-contained file, inline SVG charts, the
+//! bundled font's glyphs for its text embedded as WOFF2, a print stylesheet for A4), `report.md`, `report.xlsx` and `charts/*.png|svg`. Only the
 //! `generated` line differs between two renderings of the same warehouse version.
 
 use std::fmt::Write as _;
@@ -23,6 +23,31 @@ fn source_note(view: &str, version: i64, lang: Lang) -> String {
         Lang::Zh => format!("来源：视图 {view}，仓库版本 {version}（`ceping sql --as-of {version}` 可复现）"),
         Lang::En => format!("source: view {view}, warehouse version {version} (reproduce with `--as-of {version}`)"),
     }
+}
+
+/// A prose section's source line: every view its figures come from.
+fn views_note(views: &[&str], version: i64, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "来源：视图 {}，仓库版本 {version}（`ceping sql --as-of {version}` 可复现）",
+            views.join("、")
+        ),
+        Lang::En => format!(
+            "source: views {}, warehouse version {version} (reproduce with `--as-of {version}`)",
+            views.join(", ")
+        ),
+    }
+}
+
+/// A section's sentences as one paragraph.
+fn paragraph(section: &super::prose::Section, lang: Lang) -> String {
+    let sep = if lang == Lang::Zh { "" } else { " " };
+    section
+        .sentences
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(sep)
 }
 
 /// Rows of a table shown in the HTML and Markdown body; the XLSX sheet has every row.
@@ -62,7 +87,35 @@ pub fn write(report: &Report, lang: Lang, out: &Path) -> Result<Vec<PathBuf>> {
             batches: &t.batches,
         })
         .collect();
-    super::xlsx::save(&xlsx, &sheets)?;
+    let mut text: Vec<(String, String)> = vec![
+        (report.title.clone(), String::new()),
+        (
+            format!(
+                "{} {} · {} {}",
+                lang.pick("仓库版本", "warehouse version"),
+                report.warehouse_version,
+                lang.pick("统计截至", "as of"),
+                report.date
+            ),
+            String::new(),
+        ),
+    ];
+    for section in &report.prose {
+        text.push((section.heading.clone(), String::new()));
+        for s in &section.sentences {
+            text.push((s.text.clone(), s.views.join(", ")));
+        }
+    }
+    text.push((lang.pick("要点", "Headlines").to_string(), String::new()));
+    for h in &report.headlines {
+        text.push((format!("{}：{}", h.label, h.text), String::new()));
+    }
+    let front = super::xlsx::TextSheet {
+        name: lang.pick("简报正文", "Summary"),
+        header: [lang.pick("内容", "text"), lang.pick("来源视图", "views")],
+        rows: text,
+    };
+    super::xlsx::save_with_text(&xlsx, Some(&front), &sheets)?;
     written.push(xlsx);
     Ok(written)
 }
@@ -83,6 +136,11 @@ fn markdown(r: &Report, lang: Lang, now: &str) -> Result<String> {
     .ok();
     for h in &r.headlines {
         writeln!(s, "- **{}**：{}", h.label, h.text).ok();
+    }
+    for section in &r.prose {
+        writeln!(s, "\n## {}\n", section.heading).ok();
+        writeln!(s, "{}", paragraph(section, lang)).ok();
+        writeln!(s, "\n*{}*", views_note(&section.views(), r.warehouse_version, lang)).ok();
     }
     for t in &r.tables {
         writeln!(s, "\n## {}\n", t.title).ok();
@@ -126,7 +184,8 @@ fn markdown(r: &Report, lang: Lang, now: &str) -> Result<String> {
 }
 
 const CSS: &str = r#"
-body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
+/*font-face*/
+body { font-family: "ceping-cjk", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto; max-width: 1000px; color: #222; }
 h1 { font-size: 1.6em; border-bottom: 2px solid #2e6fb7; padding-bottom: .3em; }
 h2 { font-size: 1.2em; margin-top: 1.6em; color: #2e6fb7; }
 .meta { color: #666; font-size: .9em; }
@@ -139,7 +198,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 p.source { color: #777; font-size: .8em; margin: .3em 0 0; }
 figure { margin: 1em 0; }
 figure svg { width: 100%; height: auto; }
-svg text { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; }
+svg text { font-family: "ceping-cjk", "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", sans-serif; }
 @media print {
   @page { size: A4; margin: 15mm; }
   body { margin: 0; max-width: none; font-size: 10pt; }
@@ -172,6 +231,16 @@ fn html_text(r: &Report, lang: Lang, now: &str) -> Result<String> {
         .ok();
     }
     writeln!(s, "</ul>").ok();
+    for section in &r.prose {
+        writeln!(
+            s,
+            "<h2>{}</h2>\n<p class=\"prose\">{}</p>\n<p class=\"source\">{}</p>",
+            esc(&section.heading),
+            esc(&paragraph(section, lang)),
+            esc(&views_note(&section.views(), r.warehouse_version, lang))
+        )
+        .ok();
+    }
     for t in &r.tables {
         writeln!(
             s,
@@ -232,5 +301,18 @@ fn html_text(r: &Report, lang: Lang, now: &str) -> Result<String> {
         .ok();
     }
     writeln!(s, "</body>\n</html>").ok();
-    Ok(s)
+    embed_font(&s)
+}
+
+/// The page with its font: the bundled font's glyphs for every character on it, as a WOFF2
+/// data URI under the family the text and the charts name (`ceping-cjk`).
+fn embed_font(page: &str) -> Result<String> {
+    use base64::Engine as _;
+    let woff2 = crate::chart::web_font(page)?;
+    let face = format!(
+        "@font-face {{ font-family: \"{}\"; src: url(data:font/woff2;base64,{}) format(\"woff2\"); font-display: block; }}",
+        crate::chart::FONT,
+        base64::engine::general_purpose::STANDARD.encode(woff2)
+    );
+    Ok(page.replacen("/*font-face*/", &face, 1))
 }

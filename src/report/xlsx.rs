@@ -18,17 +18,46 @@ pub struct Sheet<'a> {
     pub batches: &'a [RecordBatch],
 }
 
-/// Writes the sheets to `path`.
-pub fn save(path: &Path, sheets: &[Sheet<'_>]) -> Result<()> {
-    build(sheets)
-        .and_then(|mut wb| wb.save(path))
-        .map_err(|e| Error::Usage(format!("writing `{}`: {e}", path.display())))
+/// A sheet of text: one line a row, with a second column (a report's prose and the views
+/// each sentence's figures come from).
+pub struct TextSheet<'a> {
+    pub name: &'a str,
+    pub header: [&'a str; 2],
+    pub rows: Vec<(String, String)>,
 }
 
-fn build(sheets: &[Sheet<'_>]) -> std::result::Result<Workbook, XlsxError> {
+/// Writes the sheets to `path`.
+pub fn save(path: &Path, sheets: &[Sheet<'_>]) -> Result<()> {
+    save_with_text(path, None, sheets)
+}
+
+/// Writes a text sheet first, then the sheets, to `path`.
+pub fn save_with_text(path: &Path, text: Option<&TextSheet<'_>>, sheets: &[Sheet<'_>]) -> Result<()> {
+    build(text, sheets)
+        .and_then(|mut wb| wb.save(path))
+        .map_err(|e| Error::output(path, e))
+}
+
+fn build(text: Option<&TextSheet<'_>>, sheets: &[Sheet<'_>]) -> std::result::Result<Workbook, XlsxError> {
     let mut wb = Workbook::new();
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(&DocProperties::new().set_creation_datetime(&fixed));
+    if let Some(t) = text {
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(t.name))?;
+        let bold = Format::new()
+            .set_bold()
+            .set_background_color(rust_xlsxwriter::Color::RGB(0xD9E1F2));
+        let wrap = Format::new().set_text_wrap();
+        ws.write_string_with_format(0, 0, t.header[0], &bold)?;
+        ws.write_string_with_format(0, 1, t.header[1], &bold)?;
+        ws.set_column_width(0, 100)?;
+        ws.set_column_width(1, 40)?;
+        for (i, (line, note)) in t.rows.iter().enumerate() {
+            ws.write_string_with_format(i as u32 + 1, 0, line, &wrap)?;
+            ws.write_string(i as u32 + 1, 1, note)?;
+        }
+    }
     for sheet in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(sheet_name(sheet.name))?;

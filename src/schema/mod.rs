@@ -233,6 +233,21 @@ impl Catalog {
         self.tables().find(|t| t.name == name)
     }
 
+    /// A digest of every table's columns and types: what a warehouse's tables were made or
+    /// migrated to (recorded in its marker file).
+    pub fn fingerprint(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for t in self.tables() {
+            h.update(t.name.as_bytes());
+            for c in t.all_columns() {
+                h.update(format!("|{}:{:?}", c.name, c.ty).as_bytes());
+            }
+            h.update(b"\n");
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// A column's entry in the first table that has it.
     pub fn column_def(&self, column: &str) -> Option<&'static ColumnDef> {
         self.tables().find_map(|t| t.column(column))

@@ -36,6 +36,15 @@ impl Report {
     pub fn repairable(&self) -> bool {
         !self.clean() && self.findings.iter().all(|f| f.ok || f.repairable)
     }
+    /// The only problem is columns added since the tables were made (a warehouse of an
+    /// earlier release): the next write migrates it.
+    pub fn only_columns_missing(&self) -> bool {
+        !self.clean()
+            && self
+                .findings
+                .iter()
+                .all(|f| f.ok || (f.repairable && f.check == "schema"))
+    }
 }
 
 impl Warehouse {
@@ -134,16 +143,24 @@ impl Warehouse {
                 push(def.name, "version", true, "at the recorded version".into(), false);
             }
             let schema_problems = schema_differences(def, &table.snapshot().map(|s| s.snapshot().arrow_schema()).ok());
+            // Columns a newer ceping added are only missing: the next write (or `--repair`)
+            // adds them as a warehouse version of kind `schema`.
+            let only_missing = schema_problems.iter().all(|p| p.ends_with("is missing"));
             push(
                 def.name,
                 "schema",
                 schema_problems.is_empty(),
                 if schema_problems.is_empty() {
                     "as the data contract".into()
+                } else if only_missing {
+                    format!(
+                        "{}: columns added since this table was made; the next ingest or `ceping check --repair` adds them",
+                        schema_problems.join("; ")
+                    )
                 } else {
                     schema_problems.join("; ")
                 },
-                false,
+                !schema_problems.is_empty() && only_missing && def.name != INGEST_LOG.name,
             );
             let protocol = table
                 .snapshot()

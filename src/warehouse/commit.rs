@@ -15,7 +15,7 @@ use super::faults;
 use super::upsert::rewrite_upsert;
 use super::{TableVersions, Writer};
 use crate::error::{Error, Result};
-use crate::schema::{TableDef, INGEST_LOG};
+use crate::schema::{ColumnDef, ColumnType, TableDef, INGEST_LOG};
 
 /// Commits on exactly the version read: a concurrent commit is a conflict, never merged.
 pub(super) fn no_retries() -> deltalake::kernel::transaction::CommitProperties {
@@ -167,6 +167,16 @@ impl Writer {
                     .map_err(|e| Error::delta(def.name, e))?,
                 TableWrite::Files(_, adds) => add_files(table, def, adds).await?,
                 TableWrite::UpsertFile { path, keys, .. } => rewrite_upsert(table, def, &path, keys).await?,
+                TableWrite::AddColumns(_, columns) => {
+                    let fields = columns.iter().map(|c| delta_field(c)).collect::<Result<Vec<_>>>()?;
+                    tracing::info!(table = def.name, columns = ?columns.iter().map(|c| c.name).collect::<Vec<_>>(), "adding columns");
+                    table
+                        .add_columns()
+                        .with_fields(fields)
+                        .with_commit_properties(no_retries())
+                        .await
+                        .map_err(|e| Error::delta(def.name, e))?
+                }
                 TableWrite::Optimize(_) => {
                     let (table, metrics) = table
                         .optimize()
@@ -228,6 +238,9 @@ pub enum TableWrite {
     /// Compaction (`ceping optimize`): the table's small files rewritten as fewer large
     /// ones, the same rows; recorded by a log row like any other write.
     Optimize(&'static TableDef),
+    /// Columns the dictionary has and the stored table does not yet (a migration: the table
+    /// was made by an older ceping); their values are null in the rows already stored.
+    AddColumns(&'static TableDef, Vec<&'static ColumnDef>),
 }
 
 impl TableWrite {
@@ -243,7 +256,8 @@ impl TableWrite {
             TableWrite::Append(t, _)
             | TableWrite::Files(t, _)
             | TableWrite::UpsertFile { table: t, .. }
-            | TableWrite::Optimize(t) => t,
+            | TableWrite::Optimize(t)
+            | TableWrite::AddColumns(t, _) => t,
         }
     }
 
@@ -253,6 +267,7 @@ impl TableWrite {
             TableWrite::Files(_, adds) => adds.is_empty(),
             TableWrite::UpsertFile { rows, .. } => *rows == 0,
             TableWrite::Optimize(_) => false,
+            TableWrite::AddColumns(_, columns) => columns.is_empty(),
         }
     }
 }
@@ -321,4 +336,28 @@ impl LogRow {
             ],
         )?)
     }
+}
+
+/// A dictionary column as a Delta field (nullable, as every column is).
+fn delta_field(c: &ColumnDef) -> Result<deltalake::kernel::StructField> {
+    use deltalake::kernel::{DataType, DecimalType, PrimitiveType, StructField};
+    let ty = match c.ty {
+        ColumnType::Utf8 => PrimitiveType::String,
+        ColumnType::Int8 => PrimitiveType::Byte,
+        ColumnType::Int32 => PrimitiveType::Integer,
+        ColumnType::Int64 => PrimitiveType::Long,
+        ColumnType::Float64 => PrimitiveType::Double,
+        ColumnType::Boolean => PrimitiveType::Boolean,
+        ColumnType::Date32 => PrimitiveType::Date,
+        ColumnType::Timestamp => PrimitiveType::Timestamp,
+        ColumnType::Money => PrimitiveType::Decimal(
+            DecimalType::try_new(crate::schema::MONEY_PRECISION, crate::schema::MONEY_SCALE as u8).map_err(|e| {
+                Error::Storage {
+                    table: c.name.to_string(),
+                    message: e.to_string(),
+                }
+            })?,
+        ),
+    };
+    Ok(StructField::new(c.name, DataType::Primitive(ty), true))
 }

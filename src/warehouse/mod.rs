@@ -12,6 +12,7 @@ pub mod check;
 mod commit;
 mod faults;
 mod lock;
+mod migrate;
 mod recover;
 mod snapshot;
 mod stage;
@@ -163,7 +164,11 @@ impl Warehouse {
             self.create_table(def).await?;
         }
         // Written last: a warehouse with the marker holds every table.
-        let marker = serde_json::json!({ "format": 1, "created_by": concat!("ceping ", env!("CARGO_PKG_VERSION")) });
+        let marker = serde_json::json!({
+            "format": 1,
+            "created_by": concat!("ceping ", env!("CARGO_PKG_VERSION")),
+            "dictionary": self.catalog.fingerprint(),
+        });
         let marker = format!("{marker:#}\n");
         match &self.root {
             Root::Local(dir) => fs_err::write(dir.join(MARKER), marker)?,

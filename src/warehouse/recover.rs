@@ -34,6 +34,7 @@ impl Writer {
     /// commit references, interrupted ingest or not.
     pub async fn repair(&mut self) -> Result<Recovery> {
         let done = self.recover(true).await?;
+        self.migrate().await?;
         self.snapshot = self.wh.snapshot(None).await?;
         self.base.insert(INGEST_LOG.name.to_string(), self.snapshot.version);
         Ok(done)

@@ -73,7 +73,28 @@ impl Warehouse {
                 .update_datafusion_session(&ctx.state())
                 .map_err(|e| Error::delta(def.name, e))?;
             let provider = table.table_provider().with_session(scan.clone()).await?;
-            ctx.register_table(def.name, provider)?;
+            let stored = provider.schema();
+            let missing = def.all_columns().any(|c| stored.field_with_name(c.name).is_err());
+            if !missing {
+                ctx.register_table(def.name, provider)?;
+                continue;
+            }
+            // A version stored before a column was added: the column reads as null.
+            let raw = format!("__{}_stored", def.name);
+            ctx.register_table(raw.as_str(), provider)?;
+            let columns: Vec<String> = def
+                .all_columns()
+                .map(|c| match stored.field_with_name(c.name) {
+                    Ok(_) => format!("\"{}\"", c.name),
+                    Err(_) => format!("CAST(NULL AS {}) AS \"{}\"", sql_type(c.ty), c.name),
+                })
+                .collect();
+            ctx.sql(&format!(
+                "CREATE VIEW {} AS SELECT {} FROM {raw}",
+                def.name,
+                columns.join(", ")
+            ))
+            .await?;
         }
         Ok(())
     }
@@ -157,6 +178,22 @@ impl Warehouse {
             out.extend(col.iter().flatten().map(|v| v as i32));
         }
         Ok(out)
+    }
+}
+
+/// A dictionary type in SQL.
+fn sql_type(ty: crate::schema::ColumnType) -> &'static str {
+    use crate::schema::ColumnType::*;
+    match ty {
+        Utf8 => "VARCHAR",
+        Int8 => "TINYINT",
+        Int32 => "INT",
+        Int64 => "BIGINT",
+        Float64 => "DOUBLE",
+        Boolean => "BOOLEAN",
+        Date32 => "DATE",
+        Money => "DECIMAL(18, 2)",
+        Timestamp => "TIMESTAMP",
     }
 }
 

@@ -68,6 +68,10 @@ impl Warehouse {
                 "recovered from an interrupted ingest"
             );
         }
+        // Tables made by an older ceping get the columns added since.
+        if let Some(version) = writer.migrate().await? {
+            tracing::info!(version, "added the dictionary's new columns to the stored tables");
+        }
         Ok(writer)
     }
 

@@ -22,13 +22,13 @@ fn the_briefing_states_the_headline_figures_with_charts() {
         "2018年测评预告：40个主管部门、64个预算单位、132个系统",
         "<b>测评实施 一季度</b>：<span class=\"figure\">10 / 13 / 18</span>",
         "<b>整改完成 一季度</b>：<span class=\"figure\">3 / 3 / 6</span>",
-        "来源：视图 execution_by_quarter，仓库版本 8",
+        "来源：视图 execution_by_quarter，仓库版本 10",
         "@media print",
         "2018年新建系统未采用国产密码",
     ] {
         assert!(html.contains(want), "{want:?} in report.html");
     }
-    assert_eq!(html.matches("<svg").count(), 6, "six inline charts");
+    assert_eq!(html.matches("<svg").count(), 7, "seven inline charts");
     // The register's lines (issue 28), against counts of the raw register table: the
     // sample marks 8 systems CII and 2 classified (data/make_sample.py).
     let wh = sample();
@@ -62,6 +62,7 @@ fn the_briefing_states_the_headline_figures_with_charts() {
         "spending",
         "cycle_status",
         "crypto_migration",
+        "department_scorecard",
     ] {
         let png = std::fs::read(dir.join("charts").join(format!("{chart}.png"))).unwrap();
         assert_eq!(&png[1..4], b"PNG", "{chart}.png");
@@ -193,7 +194,7 @@ fn as_of_reproduces_a_report_byte_for_byte_after_later_ingests() {
     ]);
     assert_eq!(files(&first), files(&again), "the old report, reproduced");
     assert_ne!(files(&first), files(&now), "the later ingest changed the report");
-    assert_eq!(files(&first).len(), 13);
+    assert_eq!(files(&first).len(), 15);
 }
 
 #[test]
@@ -282,8 +283,9 @@ fn chromium_renders_the_report_with_its_figures_and_charts() {
         "headline in the DOM"
     );
     assert!(dom.contains("10 / 13 / 18") && dom.contains("3 / 3 / 6"));
-    // plan coverage, execution, rectification, spending, cycle status, domestic cryptography
-    assert_eq!(dom.matches("<svg").count(), 6, "charts in the DOM");
+    // plan coverage, execution, rectification, spending, cycle status, domestic
+    // cryptography, the departments furthest behind
+    assert_eq!(dom.matches("<svg").count(), 7, "charts in the DOM");
     let shot = profile.path().join("report.png");
     let out = flags(&["--window-size=1200,2400", &format!("--screenshot={}", shot.display())])
         .output()
@@ -403,4 +405,229 @@ fn long_lists_show_the_top_rows_and_the_xlsx_keeps_them_all() {
         .expect("a spending sheet");
     let range = wb.worksheet_range(&sheet).unwrap();
     assert_eq!(range.height(), 41, "header and all 40 departments");
+}
+
+/// The sfnt inside a WOFF2 whose tables use the null transform (what `report.html`
+/// embeds), decoded here independently of the writer: header, table directory, one Brotli
+/// stream.
+fn sfnt_of_woff2(w: &[u8]) -> Vec<u8> {
+    let u16_at = |at: usize| u16::from_be_bytes([w[at], w[at + 1]]);
+    let u32_at = |at: usize| u32::from_be_bytes([w[at], w[at + 1], w[at + 2], w[at + 3]]);
+    assert_eq!(&w[..4], b"wOF2");
+    let (count, compressed) = (u16_at(12) as usize, u32_at(20) as usize);
+    const KNOWN: [&[u8; 4]; 13] = [
+        b"cmap", b"head", b"hhea", b"hmtx", b"maxp", b"name", b"OS/2", b"post", b"cvt ", b"fpgm", b"glyf", b"loca",
+        b"prep",
+    ];
+    let mut at = 48;
+    let mut dir: Vec<([u8; 4], usize)> = Vec::new();
+    for _ in 0..count {
+        let flags = w[at];
+        at += 1;
+        let tag: [u8; 4] = if flags & 63 == 63 {
+            at += 4;
+            w[at - 4..at].try_into().unwrap()
+        } else if (flags & 63) == 17 {
+            *b"gasp"
+        } else {
+            *KNOWN[(flags & 63) as usize]
+        };
+        let mut len = 0usize;
+        loop {
+            let b = w[at];
+            at += 1;
+            len = (len << 7) | (b & 0x7F) as usize;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let transformed = if &tag == b"glyf" || &tag == b"loca" {
+            flags >> 6 != 3
+        } else {
+            flags >> 6 != 0
+        };
+        assert!(
+            !transformed,
+            "{} uses the null transform",
+            String::from_utf8_lossy(&tag)
+        );
+        dir.push((tag, len));
+    }
+    let mut stream = Vec::new();
+    brotli::BrotliDecompress(&mut &w[at..at + compressed], &mut stream).unwrap();
+    let mut out = vec![0, 1, 0, 0];
+    out.extend_from_slice(&(count as u16).to_be_bytes());
+    out.extend_from_slice(&[0; 6]);
+    let mut offset = 12 + 16 * count;
+    let mut pos = 0;
+    let mut data = Vec::new();
+    for (tag, len) in &dir {
+        out.extend_from_slice(tag);
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&(offset as u32).to_be_bytes());
+        out.extend_from_slice(&(*len as u32).to_be_bytes());
+        data.extend_from_slice(&stream[pos..pos + len]);
+        data.resize(data.len().next_multiple_of(4), 0);
+        offset = 12 + 16 * count + data.len();
+        pos += len;
+    }
+    assert_eq!(pos, stream.len(), "the tables fill the stream");
+    out.extend_from_slice(&data);
+    out
+}
+
+fn embedded_font(html: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let start = html
+        .find("src: url(data:font/woff2;base64,")
+        .expect("an embedded WOFF2")
+        + "src: url(data:font/woff2;base64,".len();
+    let end = start + html[start..].find(')').unwrap();
+    sfnt_of_woff2(
+        &base64::engine::general_purpose::STANDARD
+            .decode(&html[start..end])
+            .unwrap(),
+    )
+}
+
+/// Every character the report shows is in the font it embeds, with an outline, and the
+/// report's text and charts name that font first.
+#[test]
+fn the_report_embeds_a_font_with_every_character_it_uses() {
+    let html = std::fs::read_to_string(briefing_2018().join("report.html")).unwrap();
+    assert!(html.contains("@font-face { font-family: \"ceping-cjk\";"));
+    assert!(html.contains("body { font-family: \"ceping-cjk\","));
+    assert!(html.contains("svg text { font-family: \"ceping-cjk\","));
+    let font = embedded_font(&html);
+    assert!(
+        font.len() < 400_000,
+        "a subset, not the whole font ({} bytes)",
+        font.len()
+    );
+    let face = ttf_parser::Face::parse(&font, 0).expect("the embedded font parses");
+    let shown: std::collections::BTreeSet<char> = html
+        .split("<body>")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    assert!(shown.len() > 300, "{} characters", shown.len());
+    let missing: String = shown.iter().filter(|c| face.glyph_index(**c).is_none()).collect();
+    assert_eq!(missing, "", "characters of the report missing from its font");
+    for c in ['测', '评', '逾', '（', '：', '%', '7'] {
+        let g = face.glyph_index(c).unwrap();
+        assert!(face.glyph_bounding_box(g).is_some(), "{c} has an outline");
+    }
+    assert!(face.glyph_index('鼎').is_none(), "only the characters the report uses");
+}
+
+/// Opened where no CJK font is installed (fontconfig given only DejaVu/Liberation, as on a
+/// fresh Debian), the report draws no box: Chromium renders every character of the page in
+/// a canvas with the page's fonts, and none of them may be drawn like a character the page
+/// does not use (the "tofu" box). The same page with its @font-face taken out draws boxes,
+/// so the check can fail.
+#[test]
+fn chromium_without_cjk_fonts_draws_no_box() {
+    let Some(chromium) = ["chromium", "chromium-browser"].into_iter().find(|b| {
+        Command::new(b)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    }) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must have chromium (.ci/setup installs it)"
+        );
+        eprintln!("skipped: chromium is not installed (bash .ci/setup installs it)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs: Vec<&str> = [
+        "/usr/share/fonts/truetype/dejavu",
+        "/usr/share/fonts/truetype/liberation",
+    ]
+    .into_iter()
+    .filter(|d| Path::new(d).is_dir())
+    .collect();
+    let conf = tmp.path().join("fonts.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE fontconfig SYSTEM \"fonts.dtd\">\n<fontconfig>{}<cachedir>{}</cachedir></fontconfig>\n",
+            dirs.iter().map(|d| format!("<dir>{d}</dir>")).collect::<String>(),
+            tmp.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    if let Ok(o) = Command::new("fc-list")
+        .arg(":lang=zh")
+        .env("FONTCONFIG_FILE", &conf)
+        .output()
+    {
+        assert_eq!(s(&o.stdout).trim(), "", "no CJK font in the test's fontconfig");
+    }
+    let html = std::fs::read_to_string(briefing_2018().join("report.html")).unwrap();
+    // The probe: every distinct character of the page drawn alone in the body's font,
+    // compared with a CJK character the page does not use.
+    let probe = r#"<script>
+document.fonts.ready.then(async () => {
+  const style = getComputedStyle(document.body).fontFamily;
+  const text = document.body.innerText;
+  await document.fonts.load('40px ' + style, text);
+  const chars = [...new Set([...text].filter(c => c.codePointAt(0) > 0x2E80))];
+  const draw = c => { const k = document.createElement('canvas'); k.width = 48; k.height = 48;
+    const g = k.getContext('2d'); g.fillStyle = '#fff'; g.fillRect(0, 0, 48, 48); g.fillStyle = '#000';
+    g.font = '40px ' + style; g.fillText(c, 2, 40); return k.toDataURL(); };
+  const box = draw('\u9F0E');
+  const boxes = chars.filter(c => draw(c) === box);
+  document.body.setAttribute('data-probe', chars.length + ':' + boxes.join(''));
+});
+</script></body>"#;
+    let run = |name: &str, page: &str| -> (usize, String) {
+        let path = tmp.path().join(format!("{name}.html"));
+        std::fs::write(&path, page.replacen("</body>", probe, 1)).unwrap();
+        let out = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--virtual-time-budget=10000",
+                "--dump-dom",
+            ])
+            .arg(format!(
+                "--user-data-dir={}",
+                tmp.path().join(format!("profile-{name}")).display()
+            ))
+            .arg(format!("file://{}", path.display()))
+            .env("FONTCONFIG_FILE", &conf)
+            .output()
+            .unwrap();
+        let dom = s(&out.stdout);
+        let at = dom
+            .find("data-probe=\"")
+            .unwrap_or_else(|| panic!("the probe ran: {}", s(&out.stderr)))
+            + "data-probe=\"".len();
+        let value = &dom[at..at + dom[at..].find('"').unwrap()];
+        let (n, boxes) = value.split_once(':').unwrap();
+        (n.parse().unwrap(), boxes.to_string())
+    };
+    let (chars, boxes) = run("report", &html);
+    assert!(chars > 200, "{chars} CJK characters probed");
+    assert_eq!(boxes, "", "characters drawn as boxes");
+    let face = html.find("@font-face").unwrap();
+    let without = format!(
+        "{}{}",
+        &html[..face],
+        &html[face + html[face..].find('}').unwrap() + 1..]
+    );
+    let (_, boxes) = run("without", &without);
+    assert!(
+        boxes.chars().count() == chars,
+        "without the embedded font every character is a box ({} of {chars})",
+        boxes.chars().count()
+    );
 }

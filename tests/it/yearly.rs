@@ -53,14 +53,18 @@ fn budget_gaps_by_rule() {
         )],
     );
     wh.ingest(&[&budgets]);
+    // H1 (first half of 2019) → budget year 2019; H2 (second half) → requested in 2020 for
+    // budget year 2021 (the briefing's rule): 考试院's 2020 rectification row, made for the
+    // year of the request, leaves 2021 without one.
     let gaps = wh.rows(
         "SELECT year, unit, gap, budget_category, systems, system_names, requested, approved, spent \
-         FROM budget_gaps WHERE year IN (2019, 2020) ORDER BY year, unit, gap",
+         FROM budget_gaps WHERE year IN (2019, 2020, 2021) ORDER BY year, unit, gap",
     );
+    let row = |v: [&str; 9]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
         gaps,
         vec![
-            vec![
+            row([
                 "2019",
                 "卫生信息中心",
                 "no_rectification_budget",
@@ -70,8 +74,8 @@ fn budget_gaps_by_rule() {
                 "",
                 "",
                 ""
-            ],
-            vec![
+            ]),
+            row([
                 "2020",
                 "卫生信息中心",
                 "no_assessment_budget",
@@ -81,8 +85,8 @@ fn budget_gaps_by_rule() {
                 "",
                 "",
                 ""
-            ],
-            vec![
+            ]),
+            row([
                 "2020",
                 "电教馆",
                 "no_assessment_budget",
@@ -92,59 +96,89 @@ fn budget_gaps_by_rule() {
                 "",
                 "",
                 ""
-            ],
-            vec![
+            ]),
+            row([
                 "2020",
                 "考试院",
                 "approved_below_requested",
                 "rectification",
-                "1",
-                "阅卷系统",
+                "0",
+                "",
                 "100000.00",
                 "80000.00",
-                "90000.00"
-            ],
-            vec![
+                "90000.00",
+            ]),
+            row([
                 "2020",
                 "考试院",
                 "spent_above_approved",
                 "rectification",
-                "1",
-                "阅卷系统",
+                "0",
+                "",
                 "100000.00",
                 "80000.00",
-                "90000.00"
-            ],
+                "90000.00",
+            ]),
+            // (阅卷系统, level 2, assessed 2019-07-01, is due again in 2021)
+            row([
+                "2021",
+                "考试院",
+                "no_assessment_budget",
+                "assessment",
+                "1",
+                "阅卷系统",
+                "",
+                "",
+                ""
+            ]),
+            row([
+                "2021",
+                "考试院",
+                "no_rectification_budget",
+                "rectification",
+                "1",
+                "阅卷系统",
+                "",
+                "",
+                ""
+            ]),
         ]
     );
     // Each gap names its rule.
     assert_eq!(
         wh.scalar("SELECT rule FROM budget_gaps WHERE year = 2019"),
-        "上半年测评的系统当年申请整改经费，下半年测评的次年申请"
+        "上半年测评的系统当年申请、当年预算整改；下半年测评的次年申请、第三年预算到位后整改"
     );
-    // The source rows behind the 2020 gaps of 考试院: its rectification budget row and the
-    // assessment whose second-half date put the rectification into 2020.
-    let traced = wh.rows_of(&[
-        "trace",
-        "budget_gaps",
-        "--year",
-        "2020",
-        "--unit",
-        "考试院",
-        "--format",
-        "csv",
-    ]);
-    let kinds: Vec<(&str, &str, &str)> = traced
+    // The source rows behind 考试院's gaps: in 2021, the assessment whose second-half date
+    // put its rectification budget there; in 2020, the budget rows.
+    let traced = |year: &str| -> Vec<(String, String, String)> {
+        wh.rows_of(&[
+            "trace",
+            "budget_gaps",
+            "--year",
+            year,
+            "--unit",
+            "考试院",
+            "--format",
+            "csv",
+        ])
         .iter()
-        .map(|r| (r[3].as_str(), r[4].as_str(), r[6].as_str()))
-        .collect();
+        .map(|r| (r[3].clone(), r[4].clone(), r[6].clone()))
+        .collect()
+    };
+    let t = |a: &str, b: &str, c: &str| (a.to_string(), b.to_string(), c.to_string());
     assert_eq!(
-        kinds,
+        traced("2021"),
         [
-            ("approved_below_requested", "assessment", "2019年测评结果.xlsx"),
-            ("spent_above_approved", "assessment", "2019年测评结果.xlsx"),
-            ("approved_below_requested", "budget", "2020年网络安全经费预算.xlsx"),
-            ("spent_above_approved", "budget", "2020年网络安全经费预算.xlsx"),
+            t("no_assessment_budget", "assessment", "2019年测评结果.xlsx"),
+            t("no_rectification_budget", "assessment", "2019年测评结果.xlsx"),
+        ]
+    );
+    assert_eq!(
+        traced("2020"),
+        [
+            t("approved_below_requested", "budget", "2020年网络安全经费预算.xlsx"),
+            t("spent_above_approved", "budget", "2020年网络安全经费预算.xlsx"),
         ]
     );
 }
@@ -470,8 +504,9 @@ pub(crate) fn docx_text(path: &std::path::Path) -> String {
     out
 }
 
-/// `ceping letters`: who gets a letter, which kind (90 days late is a 便函, 91 a 督促函),
-/// the systems and days named, an index, and the same bytes for the same date.
+/// `ceping letters`: who gets a letter, which kind (a 督促函 only after an issued 便函 went
+/// unanswered past its deadline), the systems and days named, the prior letter cited, an
+/// index in the register's layout, and the same bytes for the same date.
 #[test]
 fn letters_by_date() {
     let wh = TestWarehouse::new();
@@ -513,37 +548,77 @@ fn letters_by_date() {
         files.sort();
         (dir, out, files)
     };
-    // 报名系统 was due by 31 March: 90 days late on 29 June, 91 on 30 June.
-    let (_, out, files) = letters("2019-06-29");
-    assert_eq!(files, ["函件索引.xlsx", "市教委_考试院_便函.docx"], "{out}");
+    // 报名系统 was due by 31 March: behind from 1 April. With no letter sent yet, however
+    // late, the letter due is a 便函.
+    let (_, out, files) = letters("2019-06-30");
+    assert_eq!(files, ["2019_市教委_考试院_便函.docx", "函件索引.xlsx"], "{out}");
+    assert!(out.contains("1 letters due on 2019-06-30 (1 便函, 0 督促函"), "{out}");
+    // The register: a 便函 to 考试院 went out on 10 April, its reply due 25 April, no reply.
+    let register = wh.file("2019年测评工作函件登记.xlsx");
+    xlsx(
+        &register,
+        &[(
+            "发函登记",
+            &[
+                &[
+                    "函号",
+                    "函件类型",
+                    "年度",
+                    "主管部门",
+                    "预算单位",
+                    "发函日期",
+                    "复函期限",
+                    "复函日期",
+                ],
+                &[
+                    "测便〔2019〕1号",
+                    "便函",
+                    "2019",
+                    "市教委",
+                    "考试院",
+                    "2019-04-10",
+                    "2019-04-25",
+                    "",
+                ],
+            ],
+        )],
+    );
+    wh.ingest(&[&register]);
+    std::fs::remove_dir_all(wh.file("letters-2019-06-30")).unwrap();
     let (dir, out, files) = letters("2019-06-30");
-    assert_eq!(files, ["函件索引.xlsx", "市教委_考试院_督促函.docx"], "{out}");
+    assert_eq!(files, ["2019_市教委_考试院_督促函.docx", "函件索引.xlsx"], "{out}");
     assert!(out.contains("1 letters due on 2019-06-30 (0 便函, 1 督促函"), "{out}");
-    let text = docx_text(&dir.join("市教委_考试院_督促函.docx"));
+    let text = docx_text(&dir.join("2019_市教委_考试院_督促函.docx"));
     assert_eq!(
         text,
         "测评工作督促函\n\
-         测评督促函〔2019〕第1号\n\
+         测督〔2019〕1号\n\
          考试院（主管部门：市教委）：\n\
          根据《公共信息系统安全测评管理办法》第七条和2019年测评计划预告，贵单位下列信息系统应在计划时间内完成安全测评。截至2019年6月30日，以下 1 个系统尚未完成测评：\n\
          序号\t系统名称\t计划年度\t计划测评时间\t应测截止日\t逾期天数\n\
          1\t报名系统\t2019\t2019年第一季度\t2019-03-31\t91\n\
-         上述系统已超过计划测评时间（最长逾期 91 天）仍未完成测评，现予督促。请贵单位高度重视，于2019年7月7日前完成测评安排并书面函复我办；逾期仍未安排的，将在年度通报中予以说明。\n\
+         我办已于前期发出测评工作便函（测便〔2019〕1号），贵单位逾期未复函，上述系统已超过计划测评时间（最长逾期 91 天）仍未完成测评，现予督促。请贵单位高度重视，于2019年7月7日前完成测评安排并书面函复我办；逾期仍未安排的，将在年度通报中予以说明。\n\
          特此函告。\n\
          市委网信办\n\
          2019年6月30日\n"
     );
-    // At the year's end: 考试院 is behind on two systems (the re-test planned for Q3 too),
-    // 电教馆 on the system planned for the year as a whole; 卫生信息中心 was assessed.
+    // At the year's end: 考试院 is behind on two systems (the re-test planned for Q3 too)
+    // and its 便函 is still unanswered (the 督促函 was not registered as sent) → a 督促函,
+    // numbered in 2020's series; 电教馆 on the system planned for the year as a whole → its
+    // first 便函; 卫生信息中心 was assessed.
     let (dir, out, files) = letters("2020-01-02");
     assert_eq!(
         files,
-        ["函件索引.xlsx", "市教委_电教馆_便函.docx", "市教委_考试院_督促函.docx"],
+        [
+            "2019_市教委_电教馆_便函.docx",
+            "2019_市教委_考试院_督促函.docx",
+            "函件索引.xlsx"
+        ],
         "{out}"
     );
-    let text = docx_text(&dir.join("市教委_电教馆_便函.docx"));
+    let text = docx_text(&dir.join("2019_市教委_电教馆_便函.docx"));
     assert!(
-        text.starts_with("测评工作便函\n测评便函〔2020〕第1号\n电教馆（主管部门：市教委）：\n"),
+        text.starts_with("测评工作便函\n测便〔2020〕1号\n电教馆（主管部门：市教委）：\n"),
         "{text}"
     );
     assert!(
@@ -551,7 +626,7 @@ fn letters_by_date() {
         "{text}"
     );
     assert!(text.contains("并于2020年1月17日前将测评安排书面函复我办"), "{text}");
-    let text = docx_text(&dir.join("市教委_考试院_督促函.docx"));
+    let text = docx_text(&dir.join("2019_市教委_考试院_督促函.docx"));
     assert!(text.contains("以下 2 个系统尚未完成测评"), "{text}");
     assert!(
         text.contains(
@@ -559,33 +634,63 @@ fn letters_by_date() {
         ),
         "{text}"
     );
-    // The index lists every letter.
+    // The index lists every letter in the register's layout, 发函日期 and 复函日期 blank.
     let index = sheet_cells(&dir.join("函件索引.xlsx"));
-    assert_eq!(index[0][0], "2020年1月2日 应发测评工作函件");
+    assert!(
+        index[0][0].starts_with("2020年1月2日 应发测评工作函件"),
+        "{:?}",
+        index[0]
+    );
+    assert_eq!(
+        index[1],
+        [
+            "函号",
+            "函件类型",
+            "年度",
+            "主管部门",
+            "预算单位",
+            "滞后系统数",
+            "发函日期",
+            "复函期限",
+            "复函日期",
+            "最长逾期天数",
+            "前函",
+            "系统",
+            "文件"
+        ]
+    );
     assert_eq!(
         index[2..],
         [
             [
-                "测评便函〔2020〕第1号",
+                "测便〔2020〕1号",
                 "测评工作便函",
+                "2019",
                 "市教委",
                 "电教馆",
                 "1",
-                "2",
+                "",
                 "2020-01-17",
+                "",
+                "2",
+                "",
                 "资源平台",
-                "市教委_电教馆_便函.docx"
+                "2019_市教委_电教馆_便函.docx"
             ],
             [
-                "测评督促函〔2020〕第1号",
+                "测督〔2020〕1号",
                 "测评工作督促函",
+                "2019",
                 "市教委",
                 "考试院",
                 "2",
-                "277",
+                "",
                 "2020-01-09",
+                "",
+                "277",
+                "测便〔2019〕1号",
                 "报名系统、阅卷系统",
-                "市教委_考试院_督促函.docx"
+                "2019_市教委_考试院_督促函.docx"
             ],
         ]
     );
@@ -605,7 +710,7 @@ fn letters_by_date() {
             .args([
                 "-c",
                 "import docx, sys\nd = docx.Document(sys.argv[1])\nprint(d.paragraphs[0].text)\nprint([[c.text for c in r.cells] for r in d.tables[0].rows][2])",
-                dir.join("市教委_考试院_督促函.docx").to_str().unwrap(),
+                dir.join("2019_市教委_考试院_督促函.docx").to_str().unwrap(),
             ])
             .output()
             .unwrap();

@@ -70,6 +70,8 @@ static PLANNED: Lookup = Lookup {
     shape: Shape::Set,
 };
 
+static LOOKUPS: [&Lookup; 1] = [&PLANNED];
+
 pub static FIELDS: &[Field] = &[
     Field::new("assessment_id", &["报告编号", "测评报告编号", "报告号"]).required(),
     Field::new("department", &["主管部门", "主管单位", "上级主管部门"]).fill_down(FillDown::Always),
@@ -131,8 +133,8 @@ impl SourceKind for Assessments {
         FIELDS
     }
 
-    fn lookups(&self) -> &'static [Lookup] {
-        std::slice::from_ref(&PLANNED)
+    fn lookups(&self) -> &'static [&'static Lookup] {
+        &LOOKUPS
     }
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError> {
         let assessment_id = row

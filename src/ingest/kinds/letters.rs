@@ -23,11 +23,26 @@ pub static TABLE: TableDef = TableDef {
         col("kind", Utf8, "函件类型", "notice (便函) or urge (督促函)"),
         col("year", Int32, "年度", "the plan year the letter is about"),
         col("department", Utf8, "主管部门", "competent department, normalised name"),
-        col("unit", Utf8, "预算单位", "budget unit the letter went to, normalised name"),
+        col(
+            "unit",
+            Utf8,
+            "预算单位",
+            "budget unit the letter went to, normalised name",
+        ),
         col("systems", Int32, "滞后系统数", "systems behind plan the letter names"),
-        col("issued_on", Date32, "发函日期", "when the letter was sent; null until it is"),
+        col(
+            "issued_on",
+            Date32,
+            "发函日期",
+            "when the letter was sent; null until it is",
+        ),
         col("reply_due_on", Date32, "复函期限", "the unit's reply deadline"),
-        col("replied_on", Date32, "复函日期", "when the unit replied; null until it does"),
+        col(
+            "replied_on",
+            Date32,
+            "复函日期",
+            "when the unit replied; null until it does",
+        ),
     ],
 };
 
@@ -76,13 +91,16 @@ impl SourceKind for Letters {
             None => return Err(row.missing("kind")),
         };
         let year = match row.cell("year") {
-            Some(_) => row.count("year")?.filter(|y| (2000..=2099).contains(y)).ok_or_else(|| {
-                RowError::new(
-                    Some(row.header("year")),
-                    row.cell("year").map(|c| c.display()),
-                    format!("column {}: not a plan year", row.header("year")),
-                )
-            })?,
+            Some(_) => row
+                .count("year")?
+                .filter(|y| (2000..=2099).contains(y))
+                .ok_or_else(|| {
+                    RowError::new(
+                        Some(row.header("year")),
+                        row.cell("year").map(|c| c.display()),
+                        format!("column {}: not a plan year", row.header("year")),
+                    )
+                })?,
             None => ctx.year.ok_or_else(|| row.missing("year"))?,
         };
         let issued_on = row.date("issued_on")?;

@@ -267,6 +267,8 @@ static ASSESSMENT_SYSTEMS: Lookup = Lookup {
     shape: Shape::Map,
 };
 
+static LOOKUPS: [&Lookup; 1] = [&ASSESSMENT_SYSTEMS];
+
 impl SourceKind for Systems {
     fn keywords(&self) -> &'static [&'static str] {
         &["系统台账", "台账", "系统清单", "信息系统清单", "关基", "密码应用"]
@@ -277,8 +279,8 @@ impl SourceKind for Systems {
     fn fields(&self) -> &'static [Field] {
         FIELDS
     }
-    fn lookups(&self) -> &'static [Lookup] {
-        std::slice::from_ref(&ASSESSMENT_SYSTEMS)
+    fn lookups(&self) -> &'static [&'static Lookup] {
+        &LOOKUPS
     }
     fn companion_fields(&self) -> &'static [&'static str] {
         ATTRIBUTES

@@ -356,7 +356,7 @@ pub async fn lookups(
     companion: Option<&dyn SourceKind>,
 ) -> Result<Context> {
     let mut ctx = Context::default();
-    let mut declared: Vec<&'static crate::ingest::kind::Lookup> = kind.lookups().iter().collect();
+    let mut declared: Vec<&'static crate::ingest::kind::Lookup> = kind.lookups().to_vec();
     for l in companion.map(|c| c.lookups()).unwrap_or_default() {
         if !declared.iter().any(|d| d.name == l.name) {
             declared.push(l);

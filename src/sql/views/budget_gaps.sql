@@ -5,9 +5,10 @@
 --   * no_assessment_budget: the unit has systems due for assessment in Y (in Y's current
 --     plan, or due in Y under the cycle rules of cycle_status: units outside the plan
 --     included; classified systems never) and no assessment budget requested for Y;
---   * no_rectification_budget: the unit's rectification falls in Y under the rule of
---     rectification_schedule (assessed in the first half of Y → budget in Y; in the second
---     half of Y-1 → budget in Y) and no rectification budget requested for Y;
+--   * no_rectification_budget: the unit's rectification budget year is Y under the rule of
+--     rectification_schedule (assessed in the first half of Y → budget year Y; in the second
+--     half of Y-2 → budget year Y, requested in Y-1) and no rectification budget is
+--     requested for budget year Y (`budgets.year` is the budget year, 预算年度);
 --   * approved_below_requested / spent_above_approved: per unit and category.
 -- `systems` / `system_names`: the systems behind the need (due, or to be rectified);
 -- `rule`: the rule the gap falls under, in the words of the office.
@@ -71,7 +72,7 @@ SELECT j.year, j.department, j.unit, k.gap, j.category AS budget_category,
        CAST(j.spent AS DECIMAL(18, 2)) AS spent,
        CASE k.gap
            WHEN 'no_assessment_budget' THEN '当年应测的系统须申请测评经费（计划预告或测评周期）'
-           WHEN 'no_rectification_budget' THEN '上半年测评的系统当年申请整改经费，下半年测评的次年申请'
+           WHEN 'no_rectification_budget' THEN '上半年测评的系统当年申请、当年预算整改；下半年测评的次年申请、第三年预算到位后整改'
            WHEN 'approved_below_requested' THEN '批复金额低于申请金额'
            ELSE '支出超过批复金额'
        END AS rule

@@ -10,6 +10,10 @@
 -- column description: 问题描述 | what was found
 -- column remedy: 整改方式 | immediate (即知即改) or renovation (系统改造)
 -- column due_on: 整改期限 | rectification deadline
+-- column source: 问题来源 | assessment (测评), inspection (安全检查), monitoring (安全监测)
+-- column found_on: 发现日期 | the assessment's date, or the inspection / monitoring date
+-- column extended_to: 延期至 | an approved extension (延期): overdue is judged against it
+-- column extension_reason: 延期原因 | why the extension was granted
 -- column status: 整改状态 | open, in_progress, fixed | short: 状态
 -- column fixed_on: 完成日期 | null unless fixed
 -- column cost: 整改费用 | rectification cost, yuan
@@ -19,4 +23,5 @@
 -- column source_row: 行号 | 1-based row number as Excel shows it
 SELECT f.*
 FROM findings f
-WHERE NOT EXISTS (SELECT 1 FROM assessments a WHERE a.assessment_id = f.assessment_id)
+WHERE COALESCE(f.source, 'assessment') = 'assessment'
+  AND NOT EXISTS (SELECT 1 FROM assessments a WHERE a.assessment_id = f.assessment_id)

@@ -3,8 +3,9 @@
 -- description: Rectification per year, quarter and system, as of each quarter's last day D: the systems
 -- whose latest assessment on or before D was made in that year, with that assessment's
 -- findings, how many were fixed by D, how many are overdue, and whether the system's
--- rectification is complete (at least one finding, all fixed by D). `rectification_progress`
--- counts these rows.
+-- rectification is complete (at least one finding, all fixed by D). Overdue is judged
+-- against an approved extension (延期) when there is one, and extended findings are counted
+-- apart. `rectification_progress` counts these rows.
 -- An assessment is a system's latest on every day from its date until the system's next
 -- assessment (by date, then report number); within its own year that is an equi-join on
 -- the year and a test of the two dates, not a join of every assessment with every quarter.
@@ -18,6 +19,7 @@
 -- column assessment_id: 报告编号 | report number; derived from system and date when absent
 -- column findings: 问题数 | findings of the assessment counted
 -- column findings_fixed: 已整改问题数 | findings fixed by the date | short: 已整改
+-- column findings_extended: 已延期问题数 | findings with an approved extension (延期) | short: 已延期
 -- column findings_overdue: 逾期未整改问题数 | findings past their deadline and not fixed by the date | short: 逾期未改
 -- column complete: 整改完成 | at least one finding and all fixed by the date
 WITH grid AS (
@@ -53,10 +55,11 @@ findings_by_quarter AS (
            SUM(CASE WHEN f.fixed_on <= make_date(a.year, 6, 30) THEN 1 ELSE 0 END) AS fixed_2,
            SUM(CASE WHEN f.fixed_on <= make_date(a.year, 9, 30) THEN 1 ELSE 0 END) AS fixed_3,
            SUM(CASE WHEN f.fixed_on <= make_date(a.year, 12, 31) THEN 1 ELSE 0 END) AS fixed_4,
-           SUM(CASE WHEN f.due_on < make_date(a.year, 3, 31) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 3, 31)) THEN 1 ELSE 0 END) AS overdue_1,
-           SUM(CASE WHEN f.due_on < make_date(a.year, 6, 30) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 6, 30)) THEN 1 ELSE 0 END) AS overdue_2,
-           SUM(CASE WHEN f.due_on < make_date(a.year, 9, 30) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 9, 30)) THEN 1 ELSE 0 END) AS overdue_3,
-           SUM(CASE WHEN f.due_on < make_date(a.year, 12, 31) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 12, 31)) THEN 1 ELSE 0 END) AS overdue_4
+           SUM(CASE WHEN COALESCE(f.extended_to, f.due_on) < make_date(a.year, 3, 31) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 3, 31)) THEN 1 ELSE 0 END) AS overdue_1,
+           SUM(CASE WHEN COALESCE(f.extended_to, f.due_on) < make_date(a.year, 6, 30) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 6, 30)) THEN 1 ELSE 0 END) AS overdue_2,
+           SUM(CASE WHEN COALESCE(f.extended_to, f.due_on) < make_date(a.year, 9, 30) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 9, 30)) THEN 1 ELSE 0 END) AS overdue_3,
+           SUM(CASE WHEN COALESCE(f.extended_to, f.due_on) < make_date(a.year, 12, 31) AND (f.fixed_on IS NULL OR f.fixed_on > make_date(a.year, 12, 31)) THEN 1 ELSE 0 END) AS overdue_4,
+           SUM(CASE WHEN f.extended_to IS NOT NULL THEN 1 ELSE 0 END) AS extended
     FROM findings f
     JOIN assessments a ON a.assessment_id = f.assessment_id
     GROUP BY a.assessment_id
@@ -65,7 +68,8 @@ per_assessment AS (
     SELECT l.year, l.quarter, l.quarter_end, l.assessment_id,
            COALESCE(c.findings, 0) AS findings,
            CASE l.quarter WHEN 1 THEN c.fixed_1 WHEN 2 THEN c.fixed_2 WHEN 3 THEN c.fixed_3 ELSE c.fixed_4 END AS fixed,
-           CASE l.quarter WHEN 1 THEN c.overdue_1 WHEN 2 THEN c.overdue_2 WHEN 3 THEN c.overdue_3 ELSE c.overdue_4 END AS overdue
+           CASE l.quarter WHEN 1 THEN c.overdue_1 WHEN 2 THEN c.overdue_2 WHEN 3 THEN c.overdue_3 ELSE c.overdue_4 END AS overdue,
+           c.extended
     FROM latest l
     LEFT JOIN findings_by_quarter c ON c.assessment_id = l.assessment_id
 )
@@ -73,6 +77,7 @@ SELECT c.year, c.quarter, c.quarter_end, e.system_id, e.department, e.unit, e.sy
        CAST(c.findings AS BIGINT) AS findings,
        CAST(COALESCE(c.fixed, 0) AS BIGINT) AS findings_fixed,
        CAST(COALESCE(c.overdue, 0) AS BIGINT) AS findings_overdue,
+       CAST(COALESCE(c.extended, 0) AS BIGINT) AS findings_extended,
        c.findings > 0 AND c.fixed = c.findings AS complete
 FROM per_assessment c
 JOIN assessments_enriched e ON e.assessment_id = c.assessment_id
