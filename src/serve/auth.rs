@@ -19,6 +19,7 @@ use datafusion_postgres::pgwire::api::auth::{
 };
 use datafusion_postgres::pgwire::api::{ClientInfo, ConnectionManager, PgWireConnectionState};
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::messages::startup::ParameterStatus;
 use datafusion_postgres::pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use futures::Sink;
 
@@ -102,9 +103,34 @@ pub struct OpenDoor {
     manager: Arc<ConnectionManager>,
 }
 
+#[async_trait]
 impl NoopStartupHandler for OpenDoor {
     fn connection_manager(&self) -> Option<Arc<ConnectionManager>> {
         Some(self.manager.clone())
+    }
+
+    /// pgwire's open door reports its own `server_version`; the one clients parse follows
+    /// it (a later ParameterStatus replaces an earlier one) — and the warehouse is
+    /// read-only.
+    async fn post_startup<C>(&self, client: &mut C, _message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        use futures::SinkExt;
+        for (name, value) in [
+            ("server_version", super::identity::server_version()),
+            ("default_transaction_read_only", "on".to_string()),
+        ] {
+            client
+                .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(
+                    name.into(),
+                    value,
+                )))
+                .await?;
+        }
+        Ok(())
     }
 }
 
@@ -128,6 +154,7 @@ impl Gate {
             Some(secret) => {
                 let mut parameters = DefaultServerParameterProvider::default();
                 parameters.default_transaction_read_only = true;
+                parameters.server_version = super::identity::server_version();
                 let scram = ScramAuth::new(secret.clone());
                 Door::Password(Box::new(
                     SASLAuthStartupHandler::new(Arc::new(parameters))

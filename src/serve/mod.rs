@@ -4,6 +4,9 @@
 //! read-only; [`auth`] decides who is let in; [`service`] applies the limits.
 
 mod auth;
+mod compat;
+mod deadline;
+mod identity;
 pub mod policy;
 mod service;
 mod snapshots;

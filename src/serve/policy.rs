@@ -17,6 +17,11 @@ pub enum Action {
     ShowAsOf,
     /// `DISCARD ALL` (npgsql, Power BI) or `DEALLOCATE`: forget session state.
     Discard(&'static str),
+    /// A `SHOW` the server answers itself (the version a client parses).
+    Show(&'static str, String),
+    /// Accepted and done: transaction control inside a read-only transaction (savepoints
+    /// that SQLAlchemy and pgjdbc set around their calls), with this command tag.
+    NoOp(&'static str),
     /// A client setting or transaction no-op that datafusion-postgres's own hooks answer.
     PassOn,
     /// Refused with this SQLSTATE and message.
@@ -52,13 +57,17 @@ pub fn classify(statement: &Statement) -> Action {
                 .map(|i| i.value.to_lowercase())
                 .collect::<Vec<_>>()
                 .join(".");
-            if name == AS_OF {
-                Action::ShowAsOf
-            } else {
-                Action::PassOn
+            match name.as_str() {
+                AS_OF => Action::ShowAsOf,
+                "server_version" => Action::Show("server_version", super::identity::server_version()),
+                "server_version_num" => Action::Show("server_version_num", super::identity::SERVER_VERSION_NUM.into()),
+                _ => Action::PassOn,
             }
         }
         Statement::ShowStatus { .. } | Statement::ShowCatalogs { .. } => Action::PassOn,
+        Statement::Savepoint { .. } => Action::NoOp("SAVEPOINT"),
+        Statement::ReleaseSavepoint { .. } => Action::NoOp("RELEASE"),
+        Statement::Rollback { savepoint: Some(_), .. } => Action::NoOp("ROLLBACK"),
         Statement::StartTransaction { .. } | Statement::Commit { .. } | Statement::Rollback { .. } => Action::PassOn,
         Statement::Discard { .. } => Action::Discard("DISCARD ALL"),
         Statement::Deallocate { .. } => Action::Discard("DEALLOCATE"),
@@ -215,6 +224,19 @@ mod tests {
         assert_eq!(refused("SET datafusion.execution.target_partitions = 1").0, NOT_ALLOWED);
         assert_eq!(refused("SET ceping.other = 1").0, "42704");
         assert_eq!(refused("DECLARE c CURSOR FOR SELECT 1").0, "0A000");
+        // Transaction control is not a write.
+        assert_eq!(action("SAVEPOINT sa_savepoint_1"), Action::NoOp("SAVEPOINT"));
+        assert_eq!(action("RELEASE SAVEPOINT sa_savepoint_1"), Action::NoOp("RELEASE"));
+        assert_eq!(action("ROLLBACK TO SAVEPOINT sa_savepoint_1"), Action::NoOp("ROLLBACK"));
+        assert_eq!(action("ROLLBACK"), Action::PassOn);
+        // The version a driver parses.
+        assert!(
+            matches!(action("SHOW server_version"), Action::Show("server_version", v) if v.starts_with("16.6 (ceping"))
+        );
+        assert_eq!(
+            action("SHOW server_version_num"),
+            Action::Show("server_version_num", "160006".into())
+        );
     }
 
     #[test]

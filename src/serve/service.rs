@@ -4,9 +4,7 @@
 //! limit, and text for types the protocol cannot carry.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,14 +25,14 @@ use datafusion_postgres::pgwire::api::stmt::{QueryParser, StoredStatement};
 use datafusion_postgres::pgwire::api::store::PortalStore;
 use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
-use datafusion_postgres::pgwire::messages::data::DataRow;
 use datafusion_postgres::pgwire::messages::extendedquery::Bind;
 use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::pgwire::types::format::FormatOptions;
 use datafusion_postgres::{DfSessionService, Parser};
-use futures::{Sink, Stream};
+use futures::Sink;
 use tokio::time::Instant;
 
+use super::deadline::{bounded, map_engine_error, with_deadline};
 use super::policy::{self, Action, AS_OF};
 use super::snapshots::Snapshots;
 use crate::warehouse::AsOf;
@@ -75,12 +73,12 @@ fn error(sqlstate: &str, message: impl Into<String>) -> PgWireError {
     )))
 }
 
-fn canceled() -> PgWireError {
+pub(super) fn canceled() -> PgWireError {
     error("57014", "canceling statement due to statement timeout (ceping serve --query-timeout, or the client's statement_timeout)")
 }
 
 /// A DataFusion error as the client should see it.
-fn df_error(e: impl std::fmt::Display) -> PgWireError {
+pub(super) fn df_error(e: impl std::fmt::Display) -> PgWireError {
     let text = e.to_string();
     if text.contains("Resources exhausted") {
         return error(
@@ -102,6 +100,27 @@ fn as_of(client: &(impl ClientInfo + ?Sized)) -> Option<i64> {
     client.metadata().get(AS_OF).and_then(|v| v.parse().ok())
 }
 
+tokio::task_local! {
+    /// The SQL text the client sent, and how many of its statements the hook has seen: the
+    /// statement to plan is parsed again from it (see [`ReadHook::plan`]).
+    static RAW_SQL: (String, std::cell::Cell<usize>);
+}
+
+/// Runs `f` with the client's SQL text at hand for the hook.
+pub async fn with_raw_sql<F: Future>(sql: &str, f: F) -> F::Output {
+    RAW_SQL.scope((sql.to_string(), std::cell::Cell::new(0)), f).await
+}
+
+/// The statements to try for `statement`: from the client's text when it is at hand (the
+/// simple protocol counts its statements as the hook meets them; a parse message holds one).
+fn candidates(statement: &Statement) -> Vec<Statement> {
+    RAW_SQL
+        .try_with(|(text, seen)| {
+            super::compat::rewrite::candidates(statement, Some((text.as_str(), seen.get().saturating_sub(1))))
+        })
+        .unwrap_or_else(|_| super::compat::rewrite::candidates(statement, None))
+}
+
 /// ceping's rules as a datafusion-postgres query hook: it runs first for every statement.
 pub struct ReadHook {
     pub snapshots: Arc<Snapshots>,
@@ -118,11 +137,47 @@ impl ReadHook {
     ) -> PgWireResult<(Arc<SessionContext>, LogicalPlan)> {
         let version = self.snapshots.version_for(as_of).await.map_err(crate_error)?;
         let ctx = self.snapshots.context(version).await.map_err(crate_error)?;
-        let plan = ctx
-            .state()
-            .statement_to_plan(DfStatementAst::Statement(Box::new(statement.clone())))
-            .await
-            .map_err(df_error)?;
+        // The statement as the client wrote it when it is there (the server's parser has
+        // already answered correlated subqueries NULL), with ceping's compatibility
+        // rewrites; a catalog query DataFusion cannot run is tried again with its
+        // correlated catalog subqueries answered NULL.
+        let original = statement;
+        let tried = candidates(statement);
+        let mut last_error = None;
+        let mut chosen = None;
+        for (i, candidate) in tried.iter().enumerate() {
+            tracing::debug!(statement = %candidate, "serve: planning");
+            let planned = ctx
+                .state()
+                .statement_to_plan(DfStatementAst::Statement(Box::new(candidate.clone())))
+                .await;
+            let plan = match planned {
+                Ok(p) => p,
+                Err(e) => {
+                    last_error = Some(e);
+                    continue;
+                }
+            };
+            if i + 1 < tried.len() {
+                // a fallback exists: make sure this one runs
+                let physical = async {
+                    let optimized = ctx.state().optimize(&plan)?;
+                    ctx.state().create_physical_plan(&optimized).await
+                };
+                if let Err(e) = physical.await {
+                    last_error = Some(e);
+                    continue;
+                }
+            }
+            chosen = Some((candidate.clone(), plan));
+            break;
+        }
+        let Some((statement, plan)) = chosen else {
+            return Err(df_error(
+                last_error.map_or_else(|| "no statement".to_string(), |e| e.to_string()),
+            ));
+        };
+        let statement = &statement;
         SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
@@ -135,7 +190,18 @@ impl ReadHook {
                     format!("cannot execute {kind}: the warehouse is read-only over the server"),
                 )
             })?;
-        Ok((ctx, as_text_where_needed(plan).map_err(df_error)?))
+        // the parameters the client's statement names (a NULL-answered subquery may have
+        // held some)
+        let mut named = super::compat::rewrite::placeholders(original);
+        if let Some(first) = tried.first() {
+            for (id, ty) in super::compat::rewrite::placeholders(first) {
+                if !named.iter().any(|(n, _)| *n == id) {
+                    named.push((id, ty));
+                }
+            }
+        }
+        let plan = expose_placeholders(as_text_where_needed(plan).map_err(df_error)?, named).map_err(df_error)?;
+        Ok((ctx, plan))
     }
 
     async fn read_simple(&self, statement: &Statement, client: &mut dyn HookClient) -> PgWireResult<Response> {
@@ -182,6 +248,8 @@ impl ReadHook {
                 client.metadata_mut().remove(CLIENT_TIMEOUT_KEY);
                 Ok(Response::Execution(Tag::new(tag)))
             }
+            Action::Show(name, value) => one_value(name, &value).map(Response::Query),
+            Action::NoOp(tag) => Ok(Response::Execution(Tag::new(tag))),
             Action::Refuse { sqlstate, message } => Err(error(sqlstate, message)),
             Action::Read | Action::PassOn => Err(error("XX000", "internal: not a session command")),
         }
@@ -203,6 +271,7 @@ impl QueryHook for ReadHook {
         _base: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
+        let _ = RAW_SQL.try_with(|(_, seen)| seen.set(seen.get() + 1));
         match policy::classify(statement) {
             Action::PassOn => None,
             Action::Read => Some(self.read_simple(statement, client).await),
@@ -258,6 +327,64 @@ fn one_value(name: &str, value: &str) -> PgWireResult<QueryResponse> {
     ))
 }
 
+/// A parameter used only inside a subquery (SQLAlchemy's catalog queries with psycopg 3's
+/// server-side parameters) is not among the plan's parameter types as datafusion-postgres
+/// reads them (the plan's own nodes), so the parameters after it would be decoded with the
+/// wrong types; nor is one of a catalog subquery answered NULL. Such parameters are named
+/// once more at the top, in a filter that is always true, with the type their cast gives
+/// (text otherwise).
+fn expose_placeholders(
+    plan: LogicalPlan,
+    named: Vec<(String, Option<DataType>)>,
+) -> datafusion::error::Result<LogicalPlan> {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    use datafusion::logical_expr::expr::Placeholder;
+    let top = plan.get_parameter_types()?;
+    let mut inner: std::collections::BTreeMap<String, Option<DataType>> = std::collections::BTreeMap::new();
+    plan.apply_with_subqueries(|node| {
+        for expr in node.expressions() {
+            expr.apply(|e| {
+                match e {
+                    Expr::Cast(c) => {
+                        if let Expr::Placeholder(ph) = c.expr.as_ref() {
+                            inner.insert(ph.id.clone(), Some(c.field.data_type().clone()));
+                        }
+                    }
+                    Expr::Placeholder(ph) => {
+                        inner
+                            .entry(ph.id.clone())
+                            .or_insert(ph.field.as_ref().map(|f| f.data_type().clone()));
+                    }
+                    _ => {}
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })?;
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    for (id, ty) in named {
+        inner.entry(id).or_insert(ty);
+    }
+    let missing: Vec<(String, Option<DataType>)> = inner.into_iter().filter(|(id, _)| !top.contains_key(id)).collect();
+    if missing.is_empty() {
+        return Ok(plan);
+    }
+    let named = missing
+        .into_iter()
+        .map(|(id, ty)| {
+            let ty = ty.unwrap_or(DataType::Utf8);
+            Expr::Placeholder(Placeholder::new_with_field(
+                id,
+                Some(Arc::new(datafusion::arrow::datatypes::Field::new("", ty.clone(), true))),
+            ))
+            .is_null()
+            .or(datafusion::prelude::lit(true))
+        })
+        .reduce(Expr::and)
+        .unwrap_or_else(|| datafusion::prelude::lit(true));
+    LogicalPlanBuilder::from(plan).filter(named)?.build()
+}
+
 /// Columns of a type the protocol cannot carry (no PostgreSQL type for it) are cast to
 /// text, so the client gets a value rather than a dropped connection.
 fn as_text_where_needed(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
@@ -268,14 +395,19 @@ fn as_text_where_needed(plan: LogicalPlan) -> datafusion::error::Result<LogicalP
         return Ok(plan);
     }
     let schema = plan.schema().clone();
-    if schema.fields().iter().all(|f| carried(f.data_type())) {
+    if schema.fields().iter().all(|f| carried(f.data_type()) && !vector(f)) {
         return Ok(plan);
     }
     let exprs: Vec<Expr> = schema
         .iter()
         .map(|(qualifier, field)| {
             let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
-            if carried(field.data_type()) {
+            if vector(field) {
+                // int2vector / oidvector text: items separated by spaces, as PostgreSQL
+                // writes them and drivers split them (SQLAlchemy, psqlODBC)
+                datafusion::functions_nested::expr_fn::array_to_string(column, datafusion::prelude::lit(" "))
+                    .alias(field.name())
+            } else if carried(field.data_type()) {
                 column
             } else {
                 datafusion::logical_expr::cast(column, DataType::Utf8).alias(field.name())
@@ -283,6 +415,12 @@ fn as_text_where_needed(plan: LogicalPlan) -> datafusion::error::Result<LogicalP
         })
         .collect();
     LogicalPlanBuilder::from(plan).project(exprs)?.build()
+}
+
+/// A catalog vector column in a result (`SELECT i.indkey …`).
+fn vector(field: &datafusion::arrow::datatypes::Field) -> bool {
+    matches!(field.data_type(), DataType::List(_))
+        && super::compat::rewrite::VECTORS.contains(&field.name().to_lowercase().as_str())
 }
 
 /// Whether arrow-pg encodes the type (it names a PostgreSQL type for some it then cannot
@@ -296,61 +434,6 @@ fn carried(data_type: &DataType) -> bool {
         _ => true,
     };
     inner_ok && into_pg_type(data_type).is_ok()
-}
-
-fn map_engine_error(e: PgWireError) -> PgWireError {
-    match e {
-        PgWireError::ApiError(inner) => df_error(inner),
-        other => other,
-    }
-}
-
-/// The response's rows, ended by a `57014` error when the deadline passes first.
-/// Dropping the inner stream stops the query's execution.
-fn with_deadline(response: QueryResponse, deadline: Instant) -> QueryResponse {
-    let QueryResponse {
-        command_tag,
-        row_schema,
-        data_rows,
-        ..
-    } = response;
-    let stream = DeadlineRows {
-        rows: Some(data_rows),
-        sleep: Box::pin(tokio::time::sleep_until(deadline)),
-    };
-    let mut out = QueryResponse::new(row_schema, stream);
-    out.set_command_tag(&command_tag);
-    out
-}
-
-struct DeadlineRows {
-    rows: Option<Pin<Box<dyn Stream<Item = PgWireResult<DataRow>> + Send>>>,
-    sleep: Pin<Box<tokio::time::Sleep>>,
-}
-
-impl Stream for DeadlineRows {
-    type Item = PgWireResult<DataRow>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let Some(rows) = self.rows.as_mut() else {
-            return Poll::Ready(None);
-        };
-        match rows.as_mut().poll_next(cx) {
-            Poll::Ready(Some(item)) => return Poll::Ready(Some(item.map_err(map_engine_error))),
-            Poll::Ready(None) => {
-                self.rows = None;
-                return Poll::Ready(None);
-            }
-            Poll::Pending => {}
-        }
-        match self.sleep.as_mut().poll(cx) {
-            Poll::Ready(()) => {
-                self.rows = None;
-                Poll::Ready(Some(Err(canceled())))
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }
 }
 
 /// The query service every connection uses: datafusion-postgres's service, with the
@@ -378,16 +461,6 @@ impl Service {
     }
 }
 
-fn bounded(responses: Vec<Response>, deadline: Instant) -> Vec<Response> {
-    responses
-        .into_iter()
-        .map(|r| match r {
-            Response::Query(q) => Response::Query(with_deadline(q, deadline)),
-            other => other,
-        })
-        .collect()
-}
-
 #[async_trait]
 impl SimpleQueryHandler for Service {
     async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
@@ -398,7 +471,7 @@ impl SimpleQueryHandler for Service {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let deadline = self.limits.deadline(client);
-        match SimpleQueryHandler::do_query(&*self.inner, client, query).await {
+        match with_raw_sql(query, SimpleQueryHandler::do_query(&*self.inner, client, query)).await {
             Ok(responses) => Ok(bounded(responses, deadline)),
             Err(e) => Err(refuse_unparsed(query, e)),
         }
@@ -521,7 +594,7 @@ impl QueryParser for VersionedParser {
         // Read before planning: the plan is at this version or a newer one, and a newer
         // one is caught (and planned again) at execution.
         let version = self.snapshots.version_for(as_of(client)).await.map_err(crate_error)?;
-        let parsed = match self.inner.parse_sql(client, sql, types).await {
+        let parsed = match with_raw_sql(sql, self.inner.parse_sql(client, sql, types)).await {
             Ok(p) => p,
             Err(e) => return Err(refuse_unparsed(sql, e)),
         };

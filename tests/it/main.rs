@@ -3,6 +3,7 @@
 
 mod accountability;
 mod cli;
+mod clients;
 mod common;
 mod consistency;
 mod duckdb;

@@ -60,6 +60,10 @@ impl Server {
         }
     }
 
+    pub(crate) fn port(&self) -> u16 {
+        self.port
+    }
+
     pub(crate) fn dsn(&self) -> String {
         format!("host=127.0.0.1 port={} user=analyst dbname=ceping", self.port)
     }
@@ -624,4 +628,49 @@ fn thirty_two_concurrent_clients_run_metric_queries_without_an_error() {
     eprintln!("load: {result}\nserver {before} before, {after} after");
     assert_eq!(result["error_count"], 0, "{result}");
     assert_eq!(result["queries"], 32 * queries.parse::<i64>().unwrap());
+}
+
+/// What clients parse and do around their queries: the version in PostgreSQL's form,
+/// savepoints as no-ops, and a correlated subquery in a select list answered — not NULL, as
+/// datafusion-pg-catalog's rewrite would answer it.
+#[test]
+fn the_server_says_postgresql_16_takes_savepoints_and_answers_correlated_subqueries() {
+    if !psql_available() {
+        return;
+    }
+    let wh = sample();
+    let server = Server::start(wh, &[]);
+    let dsn = server.dsn();
+    let out = psql_ok(
+        &dsn,
+        &[
+            "-At",
+            "-c",
+            "SELECT version()",
+            "-c",
+            "SHOW server_version",
+            "-c",
+            "SHOW server_version_num",
+        ],
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("PostgreSQL 16.6 (ceping "), "{out}");
+    assert!(lines[0].contains("Apache DataFusion 55"), "{out}");
+    assert!(lines[1].starts_with("16.6 (ceping "), "{out}");
+    assert_eq!(lines[2], "160006");
+    let out = psql_ok(
+        &dsn,
+        &[
+            "-At",
+            "-c",
+            "BEGIN; SAVEPOINT a; SELECT 1; ROLLBACK TO SAVEPOINT a; RELEASE SAVEPOINT a; COMMIT",
+        ],
+    );
+    assert!(out.contains('1'), "{out}");
+    let sql =
+        "SELECT year, (SELECT count(*) FROM plan_items p WHERE p.year = c.year) AS n FROM plan_coverage c ORDER BY 1";
+    let served = psql_ok(&dsn, &["-At", "-F", ",", "-c", sql]);
+    let local: Vec<String> = wh.rows(sql).iter().map(|r| r.join(",")).collect();
+    assert_eq!(served.trim(), local.join("\n"));
+    assert!(!served.contains(",\n") && !served.ends_with(','), "no NULL: {served}");
 }
