@@ -91,6 +91,23 @@ pub enum Command {
     /// Write a quarterly summary or a leadership briefing: report.html, report.md,
     /// report.xlsx and charts/*.png|svg.
     Report(ReportArgs),
+    /// Print the statements that register the warehouse's tables and every metric view in
+    /// Spark or Sail (Spark SQL), DuckDB or DataFusion: paste them into that engine's session.
+    Views {
+        /// The engine's SQL dialect.
+        #[arg(long, value_enum, default_value = "spark")]
+        dialect: ViewDialect,
+        /// Read every table as it was at a warehouse version (see `ceping history`) or time.
+        #[arg(long, value_name = "VERSION|TIME")]
+        as_of: Option<AsOf>,
+        /// The date the date-taking views are evaluated on (default: the engine's today).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        date: Option<chrono::NaiveDate>,
+        /// Bind each table to the snapshot's Parquet files instead of its Delta location
+        /// (an engine without a Delta reader, such as Spark from the pyspark wheel).
+        #[arg(long)]
+        files: bool,
+    },
     /// Which figures of a view moved between two warehouse states, and which source rows moved them.
     Diff {
         /// The earlier state: a warehouse version or time.
@@ -284,4 +301,25 @@ pub struct ReportArgs {
     /// Labels in Chinese (default) or English.
     #[arg(long, value_enum, default_value_t)]
     pub lang: crate::report::Lang,
+}
+
+/// The engines `ceping views` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ViewDialect {
+    /// Spark SQL: Apache Spark, Sail, Databricks.
+    Spark,
+    /// DuckDB with its delta extension.
+    Duckdb,
+    /// DataFusion, as `ceping sql` runs the views.
+    Datafusion,
+}
+
+impl From<ViewDialect> for crate::sql::dialect::Dialect {
+    fn from(d: ViewDialect) -> Self {
+        match d {
+            ViewDialect::Spark => Self::Spark,
+            ViewDialect::Duckdb => Self::Duckdb,
+            ViewDialect::Datafusion => Self::Datafusion,
+        }
+    }
 }

@@ -91,6 +91,10 @@ pub enum Error {
     /// A request that cannot be carried out as given (a flag, a name, a date).
     #[error("{0}")]
     Usage(String),
+    /// A view file outside the portable view dialect (`ceping views`), each construct
+    /// with its line and the form to use.
+    #[error("view file {view}.sql is outside the portable view dialect (docs/SCALE.md):\n  {}", .findings.join("\n  "))]
+    NotPortable { view: String, findings: Vec<String> },
 }
 
 impl Error {

@@ -155,6 +155,19 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Views {
+            dialect,
+            as_of,
+            date,
+            files,
+        } => {
+            write!(
+                out,
+                "{}",
+                ops::views_script(&wh, dialect.into(), as_of.as_ref(), date, files).await?
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Diff { from, to, view } => {
             write!(out, "{}", ops::diff(&wh, &from, to.as_ref(), &view).await?)?;
             Ok(ExitCode::SUCCESS)

@@ -13,7 +13,7 @@ pub use ingest::{ingest, inspect, FileResult, IngestRequest, Outcome};
 pub use maintain::{optimize, Optimized};
 pub use read::{
     check, describe, diff, export_fixlists, export_preview, history, letters, query, rejects, report, tables, trace,
-    CheckResult, LettersWritten, ReportRequest, ReportWritten, TraceRequest,
+    views_script, CheckResult, LettersWritten, ReportRequest, ReportWritten, TraceRequest,
 };
 
 use std::sync::Arc;

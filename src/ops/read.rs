@@ -184,3 +184,71 @@ pub async fn letters(
         warehouse_version: session.warehouse_version,
     })
 }
+
+/// The statements that register the warehouse's tables (at one snapshot) and every metric
+/// view in another engine (`ceping views --dialect`): Delta locations for Spark, Sail and
+/// DuckDB, or with `files` the snapshot's Parquet files (an engine without a Delta
+/// reader). `date` is the views' date (`CURRENT_DATE` when none).
+pub async fn views_script(
+    wh: &Warehouse,
+    dialect: sql::dialect::Dialect,
+    as_of: Option<&AsOf>,
+    date: Option<chrono::NaiveDate>,
+    files: bool,
+) -> Result<String> {
+    use sql::dialect::{Source, TableBinding};
+    let snapshot = wh.snapshot(as_of).await?;
+    let mut tables = Vec::new();
+    for def in wh.catalog().tables() {
+        let source = match wh.open(&snapshot, def.name).await {
+            Ok(table) => {
+                let stored: Vec<String> = table
+                    .snapshot()
+                    .map_err(|e| Error::delta(def.name, e))?
+                    .schema()
+                    .fields()
+                    .map(|f| f.name().to_string())
+                    .collect();
+                if files {
+                    let files = table.get_file_uris().map_err(|e| Error::delta(def.name, e))?.collect();
+                    Source::Files { files, stored }
+                } else {
+                    Source::Delta {
+                        location: wh.table_url(def.name)?.to_string().trim_end_matches('/').to_string(),
+                        version: snapshot.table_version(def.name),
+                        stored,
+                    }
+                }
+            }
+            // recorded at no version but its first: not created yet (as `register` reads it)
+            Err(_) if snapshot.table_version(def.name) == 0 && !wh.has_table(def.name).await? => Source::Empty,
+            Err(e) => return Err(e),
+        };
+        tables.push(TableBinding {
+            name: def.name,
+            columns: def.all_columns().map(|c| (c.name, c.ty)).collect(),
+            source,
+        });
+    }
+    let views: Vec<sql::ViewFile> = sql::views(wh.settings().query.views_dir.as_deref()).collect();
+    for view in &views {
+        let findings = sql::dialect::check(view.sql);
+        if !findings.is_empty() {
+            return Err(Error::NotPortable {
+                view: view.name.to_string(),
+                findings: findings.iter().map(ToString::to_string).collect(),
+            });
+        }
+    }
+    let date_sql = date.map_or("CURRENT_DATE".to_string(), |d| format!("DATE '{d}'"));
+    let header = format!(
+        "ceping {}: warehouse version {} ({} tables, {} views), the views' date {}.\n\
+         Run these statements in one session; every table reads the snapshot's version.",
+        env!("CARGO_PKG_VERSION"),
+        snapshot.version,
+        tables.len(),
+        views.len(),
+        date.map_or("today (CURRENT_DATE)".to_string(), |d| d.to_string()),
+    );
+    Ok(sql::dialect::script(dialect, &tables, &views, &date_sql, &header))
+}

@@ -1,6 +1,7 @@
 //! SQL over the warehouse: a DataFusion `SessionContext` with every table registered (at
 //! the latest or an `--as-of` warehouse version) and every view of `views/*.sql`.
 
+pub mod dialect;
 pub mod exec;
 pub mod print;
 pub mod runtime;

@@ -172,6 +172,31 @@ pub fn xlsx(path: &Path, sheets: &[(&str, &[&[&str]])]) {
 
 /// The sample warehouse built by the README's main job (`ceping run pipelines/briefing.toml`)
 /// in a temp dir, once per test run: tests only read it or re-run the idempotent pipeline.
+/// A generated M warehouse, made once per test run and shared (bench/make_scale.py M
+/// many: 100,000 plan rows over 2019–2020, ~85,000 assessments, ~100,000 findings).
+pub fn scale_m() -> &'static TestWarehouse {
+    static M: std::sync::OnceLock<TestWarehouse> = std::sync::OnceLock::new();
+    M.get_or_init(|| {
+        let py = python(&["openpyxl"]).expect("a Python with openpyxl makes the M workbooks (bash .ci/setup)");
+        let wh = TestWarehouse::new();
+        let data = wh.file("M");
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let gen = std::process::Command::new(&py)
+            .arg(repo.join("bench/make_scale.py"))
+            .args(["M"])
+            .arg(&data)
+            .arg("many")
+            .output()
+            .unwrap();
+        assert!(gen.status.success(), "make_scale.py: {}", s(&gen.stderr));
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        let report = wh.ingest(&files.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+        assert!(report.contains("plan 2020 revision 1"), "{report}");
+        wh
+    })
+}
+
 pub fn sample() -> &'static TestWarehouse {
     static SAMPLE: std::sync::OnceLock<TestWarehouse> = std::sync::OnceLock::new();
     SAMPLE.get_or_init(|| {

@@ -6,10 +6,10 @@
 //! warehouse and on a generated M warehouse (bench/make_scale.py M: 100,000 plan rows).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as Std;
 
-use crate::common::{python, s, sample, TestWarehouse};
+use crate::common::{python, s, sample, scale_m, TestWarehouse};
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -156,22 +156,9 @@ fn rewritten_views_equal_their_previous_definitions_at_m() {
     let Some(py) = python(&["duckdb", "deltalake", "openpyxl"]) else {
         return;
     };
-    let wh = TestWarehouse::new();
-    let data: PathBuf = wh.file("M");
-    let gen = Std::new(&py)
-        .arg(repo().join("bench/make_scale.py"))
-        .args(["M"])
-        .arg(&data)
-        .arg("many")
-        .output()
-        .unwrap();
-    assert!(gen.status.success(), "make_scale.py: {}", s(&gen.stderr));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    let report = wh.ingest(&files.iter().map(PathBuf::as_path).collect::<Vec<_>>());
-    assert!(report.contains("plan 2020 revision 1"), "{report}");
+    let wh = scale_m();
     assert_eq!(wh.scalar("SELECT count(*) FROM plan_items"), "100000");
-    let compared = compare(&py, &wh, &repo().join("tests/fixtures/views_before"));
+    let compared = compare(&py, wh, &repo().join("tests/fixtures/views_before"));
     assert!(compared.len() >= 12, "{compared:?}");
     // rectification_progress counts rows of rectification_by_system as distinct systems.
     assert_eq!(

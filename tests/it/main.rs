@@ -6,6 +6,7 @@ mod cli;
 mod clients;
 mod common;
 mod consistency;
+mod distributed;
 mod duckdb;
 mod fuzz_corpus;
 mod hostile;

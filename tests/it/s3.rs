@@ -10,14 +10,14 @@ use std::time::{Duration, Instant};
 use crate::common::{fixture, parse_csv, readers_python, s, xlsx, TestWarehouse};
 
 /// A moto S3 server on a free loopback port, stopped on drop.
-struct Moto {
+pub struct Moto {
     child: Child,
     python: PathBuf,
     endpoint: String,
 }
 
 impl Moto {
-    fn start() -> Option<Moto> {
+    pub fn start() -> Option<Moto> {
         let python = readers_python()?;
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -43,7 +43,7 @@ impl Moto {
         Some(moto)
     }
 
-    fn env(&self) -> Vec<(String, String)> {
+    pub fn env(&self) -> Vec<(String, String)> {
         [
             ("AWS_ACCESS_KEY_ID", "test"),
             ("AWS_SECRET_ACCESS_KEY", "test"),
@@ -57,7 +57,7 @@ impl Moto {
     }
 
     /// A new bucket and a warehouse under `prefix` in it.
-    fn warehouse(&self, bucket: &str, prefix: &str) -> TestWarehouse {
+    pub fn warehouse(&self, bucket: &str, prefix: &str) -> TestWarehouse {
         let script = format!(
             "import boto3; boto3.client('s3', endpoint_url='{}', aws_access_key_id='test', \
              aws_secret_access_key='test', region_name='us-east-1').create_bucket(Bucket='{bucket}')",

@@ -74,6 +74,8 @@ def connect(warehouse, views_dir=VIEWS_DIR):
             # An empty table (a kind with no rows yet): its columns from the Delta schema.
             columns = ", ".join(f'"{f["name"]}" {duck_type(f["type"])}' for f in json.loads(delta.schema().to_json())["fields"])
             con.execute(f"CREATE TABLE {table} ({columns})")
+    # the portable view dialect's array_join (DataFusion's and Spark's) is DuckDB's array_to_string
+    con.execute("CREATE MACRO array_join(items, sep) AS array_to_string(items, sep)")
     pending = list(view_files(views_dir))
     while pending:  # views use one another: retry the ones whose inputs are not there yet
         failed = []

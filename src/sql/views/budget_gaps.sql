@@ -46,7 +46,7 @@ needs AS (
 ),
 by_unit AS (
     SELECT year, category, unit, MIN(department) AS department, COUNT(*) AS systems,
-           string_agg(system, '、' ORDER BY system) AS system_names
+           array_join(array_sort(array_agg(system)), '、') AS system_names
     FROM needs
     GROUP BY year, category, unit
 ),

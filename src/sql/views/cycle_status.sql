@@ -115,7 +115,7 @@ SELECT system_id, department, unit, system, level, cii, last_assessed,
            WHEN 'unknown_level' THEN '管理办法第七条：等级不明，按每年测评一次'
            ELSE '管理办法第七条：三级以下每两年测评一次'
        END AS rule,
-       next_due - {{as_of}} AS days_left,
+       CAST(next_due - {{as_of}} AS BIGINT) AS days_left,
        CASE WHEN next_due IS NULL THEN 'unknown'
             WHEN next_due < {{as_of}} THEN 'overdue'
             WHEN next_due <= {{as_of}} + INTERVAL '60 days' THEN 'due_soon'

@@ -74,7 +74,7 @@ plan_figures AS (
 ),
 -- The cycle at each E: cycle_status's rules, for every system and every E.
 last_key AS (
-    SELECT e.year, e.quarter, a.system_id, MAX(CAST(a.assessed_on AS VARCHAR) || a.assessment_id) AS date_and_id
+    SELECT e.year, e.quarter, a.system_id, MAX(CAST(a.assessed_on AS STRING) || a.assessment_id) AS date_and_id
     FROM ends e
     JOIN assessments a ON a.assessed_on <= e.quarter_end
     GROUP BY e.year, e.quarter, a.system_id
@@ -82,7 +82,7 @@ last_key AS (
 last_at AS (
     SELECT k.year, k.quarter, a.system_id, a.department, a.level, a.assessed_on
     FROM last_key k
-    JOIN assessments a ON a.system_id = k.system_id AND CAST(a.assessed_on AS VARCHAR) || a.assessment_id = k.date_and_id
+    JOIN assessments a ON a.system_id = k.system_id AND CAST(a.assessed_on AS STRING) || a.assessment_id = k.date_and_id
 ),
 plan_at AS (
     SELECT e.year, e.quarter, p.system_id, p.department, p.level, p.last_assessed, p.reason, p.year AS plan_year,

@@ -27,7 +27,7 @@
 -- column source_sheet: 工作表 | sheet the row came from
 -- column source_row: 行号 | 1-based row number as Excel shows it
 WITH last_key AS (
-    SELECT system_id, MAX(CAST(assessed_on AS VARCHAR) || assessment_id) AS date_and_id
+    SELECT system_id, MAX(CAST(assessed_on AS STRING) || assessment_id) AS date_and_id
     FROM assessments
     WHERE assessed_on <= {{as_of}}
     GROUP BY system_id
@@ -38,4 +38,4 @@ SELECT a.*
 FROM last_key k
 JOIN assessments a
   ON k.system_id = a.system_id
- AND k.date_and_id = CAST(a.assessed_on AS VARCHAR) || a.assessment_id
+ AND k.date_and_id = CAST(a.assessed_on AS STRING) || a.assessment_id

@@ -34,7 +34,7 @@ issued AS (
 ),
 latest_key AS (
     -- each unit's latest letter for the year: the latest issue date, then the highest number
-    SELECT year, unit, MAX(CAST(issued_on AS VARCHAR) || letter_no) AS issue_key
+    SELECT year, unit, MAX(CAST(issued_on AS STRING) || letter_no) AS issue_key
     FROM issued
     GROUP BY year, unit
 ),
@@ -42,7 +42,7 @@ latest AS (
     SELECT i.*
     FROM latest_key k
     JOIN issued i ON i.year = k.year AND i.unit = k.unit
-     AND CAST(i.issued_on AS VARCHAR) || i.letter_no = k.issue_key
+     AND CAST(i.issued_on AS STRING) || i.letter_no = k.issue_key
 ),
 decided AS (
     SELECT b.*, l.letter_no AS prior_letter,

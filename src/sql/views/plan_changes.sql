@@ -61,13 +61,13 @@ SELECT c.year, c.from_revision, c.to_revision, c.system_id,
        k.change,
        CASE k.change
            WHEN 'removed' THEN c.system_before
-           WHEN 'level_changed' THEN CAST(c.level_before AS VARCHAR)
+           WHEN 'level_changed' THEN CAST(c.level_before AS STRING)
            WHEN 'moved' THEN c.department_before || ' / ' || c.unit_before
            WHEN 'renamed' THEN c.system_before
        END AS before,
        CASE k.change
            WHEN 'added' THEN c.system_after
-           WHEN 'level_changed' THEN CAST(c.level_after AS VARCHAR)
+           WHEN 'level_changed' THEN CAST(c.level_after AS STRING)
            WHEN 'moved' THEN c.department_after || ' / ' || c.unit_after
            WHEN 'renamed' THEN c.system_after
        END AS after

@@ -26,8 +26,8 @@ WITH firsts AS (
     -- one sortable key per row: newest year and revision first, then the lowest row, then
     -- the sheet name (revision ≤ 9999 and row ≤ 99,999,999 keep the fields aligned)
     SELECT system_id,
-           MIN(LPAD(CAST(99999999 - (year * 10000 + revision) AS VARCHAR), 8, '0')
-               || LPAD(CAST(source_row AS VARCHAR), 8, '0') || source_sheet) AS rank_key
+           MIN(LPAD(CAST(99999999 - (year * 10000 + revision) AS STRING), 8, '0')
+               || LPAD(CAST(source_row AS STRING), 8, '0') || source_sheet) AS rank_key
     FROM plan_items
     GROUP BY system_id
 )
@@ -37,5 +37,5 @@ SELECT p.*
 FROM firsts f
 JOIN plan_items p
   ON f.system_id = p.system_id
- AND f.rank_key = LPAD(CAST(99999999 - (p.year * 10000 + p.revision) AS VARCHAR), 8, '0')
-                  || LPAD(CAST(p.source_row AS VARCHAR), 8, '0') || p.source_sheet
+ AND f.rank_key = LPAD(CAST(99999999 - (p.year * 10000 + p.revision) AS STRING), 8, '0')
+                  || LPAD(CAST(p.source_row AS STRING), 8, '0') || p.source_sheet

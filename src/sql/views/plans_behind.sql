@@ -30,7 +30,7 @@ WITH plan AS (
 ),
 planned AS (
     SELECT p.year, p.department, p.unit, p.system, p.system_id, p.planned_quarter, p.due_by,
-           {{as_of}} - p.due_by AS days_late,
+           CAST({{as_of}} - p.due_by AS BIGINT) AS days_late,
            '测评计划预告：计划测评时间已过' AS rule,
            p.source_file, p.source_sheet, p.source_row
     FROM plan p
@@ -44,7 +44,7 @@ planned AS (
 cii AS (
     SELECT CAST(EXTRACT(YEAR FROM c.next_due) AS INT) AS year, c.department, c.unit, c.system, c.system_id,
            CAST(NULL AS TINYINT) AS planned_quarter, c.next_due AS due_by,
-           {{as_of}} - c.next_due AS days_late,
+           CAST({{as_of}} - c.next_due AS BIGINT) AS days_late,
            c.rule,
            s.source_file, s.source_sheet, s.source_row
     FROM cycle_status_as_of({{as_of}}) c

@@ -35,6 +35,6 @@ SELECT COALESCE(b.year, a.year) AS year,
        CAST(b.service_spent AS DECIMAL(18, 2)) AS service_spent,
        COALESCE(a.systems_assessed, 0) AS systems_assessed,
        CAST(a.assessment_fees AS DECIMAL(18, 2)) AS assessment_fees,
-       CAST(a.assessment_fees / a.systems_assessed AS DECIMAL(18, 2)) AS fee_per_system
+       CAST(CAST(a.assessment_fees AS DECIMAL(18, 2)) / a.systems_assessed AS DECIMAL(18, 2)) AS fee_per_system
 FROM b
 FULL OUTER JOIN a ON a.year = b.year AND a.department = b.department
