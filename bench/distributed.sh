@@ -74,7 +74,7 @@ duck_one() { # view → seconds
     cp "$out/duckdb.sql" "$script"
     local t0 t1
     t0=$(date +%s.%N)
-    "$py" - "$script" "$1" <<'PY'
+    timeout "${DUCK_TIMEOUT:-120}" "$py" - "$script" "$1" <<'PY'
 import sys, re, glob, pathlib, duckdb, duckdb_extension_delta, duckdb_extension_httpfs
 con = duckdb.connect(config={"autoinstall_known_extensions": False})
 for package, name in [(duckdb_extension_httpfs, "httpfs"), (duckdb_extension_delta, "delta")]:
@@ -106,9 +106,9 @@ echo "| view at $size $shape${S3:+ on S3} | rows | ceping sql (process) | DuckDB
 echo "|---|---:|---:|---:|---:|"
 for v in $views; do
     c=$(ceping_one "$v")
-    d=$(duck_one "$v" 2>> "$out/duck.err" || echo "failed")
+    d=$(duck_one "$v" 2>> "$out/duck.err" || echo "failed")  # failed: an error or over DUCK_TIMEOUT (120 s)
     s=$(grep "\"view\": \"$v\"" "$out/sail.json" | "$py" -c 'import json,sys; r=json.loads(sys.stdin.read()); print(r["seconds"], r["rows"])')
-    printf '| %s | %s | %.2f s | %s | %.2f s |\n' "$v" "${s#* }" "$c" "$( [ "$d" = failed ] && echo failed || printf '%.2f s' "$d")" "${s% *}"
+    printf '| %s | %s | %.2f s | %s | %.2f s |\n' "$v" "${s#* }" "$c" "$( [ "$d" = failed ] && echo "> ${DUCK_TIMEOUT:-120} s" || printf '%.2f s' "$d")" "${s% *}"
 done
 echo
 echo "Sail: the whole script (registration, then every view collected) took ${sail_total} s."
