@@ -2,15 +2,15 @@
 """Runs `ceping views --dialect spark|duckdb` output on another engine and writes every
 view's rows as CSV (tests/it/distributed.rs compares them with `ceping sql`).
 
-    python engine_views.py (--remote sc://HOST:PORT | --master spark://HOST:PORT | --duckdb) SCRIPT OUTDIR
+    python engine_views.py (--remote sc://HOST:PORT | --master spark://HOST:PORT | --duckdb) SCRIPT OUTDIR [VIEW ...]
 
 `--remote`: a Spark Connect server (Sail, with pyspark-client); `--master`: a Spark
 standalone cluster (the pyspark wheel); `--duckdb`: DuckDB with the delta extension of the
 duckdb-extension-delta package (loaded from its path: `LOAD delta` would download it).
 The statements of SCRIPT run one by one in one session; then each view (every
-`CREATE OR REPLACE … VIEW` after the tables) is
-collected and written to OUTDIR/VIEW.csv with a header: NULL as an empty field, booleans
-as true/false, dates ISO, decimals as Python prints them. Prints one JSON line per view
+`CREATE OR REPLACE … VIEW` after the tables; only the VIEWs named, when any are) is
+collected and written to OUTDIR/VIEW.csv with a header: NULL as an empty field,
+booleans as true/false, dates ISO, decimals as Python prints them. Prints one JSON line per view
 with its seconds and row count.
 """
 import csv
@@ -94,14 +94,14 @@ def main():
     args = sys.argv[1:]
     spark = session(args)
     args = args[1:] if args[0] == "--duckdb" else args[2:]
-    script, out = args[0], args[1]
+    script, out, only = args[0], args[1], set(args[2:])
     os.makedirs(out, exist_ok=True)
     all_statements = statements(open(script, encoding="utf-8").read())
     views = []
     for s in all_statements:
         spark.sql(s)
         m = re.match(r"CREATE OR REPLACE (?:TEMPORARY )?VIEW (\w+) AS\n", s)
-        if m:
+        if m and (not only or m.group(1) in only):
             views.append(m.group(1))
     for view in views:
         started = time.time()
