@@ -382,18 +382,19 @@ impl VisitorMut for TypeNames {
     }
 }
 
+/// A column reference's own name (`i.indisprimary` → `indisprimary`), lower-cased.
+fn column_name(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Identifier(i) => Some(i.value.to_lowercase()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_lowercase()),
+        _ => None,
+    }
+}
+
 /// The catalog's boolean columns, which PostgreSQL compares with `'t'` / `'f'` text
 /// (psqlODBC: `i.indisprimary = 't'`).
 fn is_flag_column(e: &Expr) -> bool {
-    let last = match e {
-        Expr::Identifier(i) => &i.value,
-        Expr::CompoundIdentifier(parts) => match parts.last() {
-            Some(i) => &i.value,
-            None => return false,
-        },
-        _ => return false,
-    };
-    let name = last.to_lowercase();
+    let Some(name) = column_name(e) else { return false };
     [
         "indis",
         "indimmediate",
@@ -430,16 +431,8 @@ fn boolean_text(e: &Expr) -> Option<Expr> {
 
 /// `pg_type`'s function columns (`typinput`, …), which the catalog data holds as names.
 fn is_regproc_column(e: &Expr) -> bool {
-    let last = match e {
-        Expr::Identifier(i) => &i.value,
-        Expr::CompoundIdentifier(parts) => match parts.last() {
-            Some(i) => &i.value,
-            None => return false,
-        },
-        _ => return false,
-    };
     matches!(
-        last.to_lowercase().as_str(),
+        column_name(e).as_deref().unwrap_or_default(),
         "typinput" | "typoutput" | "typreceive" | "typsend" | "typmodin" | "typmodout" | "typanalyze"
     )
 }
