@@ -8,7 +8,7 @@ pub mod field;
 pub mod normalize;
 #[path = "../../src/ingest/sheet.rs"]
 pub mod sheet;
-#[path = "../../src/ingest/xlsx_merges.rs"]
-pub mod xlsx_merges;
+#[path = "../../src/ingest/xlsx/mod.rs"]
+pub mod xlsx;
 
 pub mod harness;

@@ -18,7 +18,7 @@ pub mod reject;
 pub mod row;
 pub mod sheet;
 pub mod workbook;
-pub mod xlsx_merges;
+pub mod xlsx;
 
 use std::collections::BTreeMap;
 

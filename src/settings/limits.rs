@@ -27,7 +27,8 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             sheet_bytes: 2 << 30,
-            shared_strings_bytes: 1 << 30,
+            // Held in memory (one buffer): a 1M-row sheet of distinct strings has ~135 MB.
+            shared_strings_bytes: 256 << 20,
             cell_chars: 32_767,
             columns: 16_384,
             rows: 1_048_576,

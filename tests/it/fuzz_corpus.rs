@@ -2,7 +2,7 @@
 //! crashed on) replayed on stable through the same harness as the fuzz targets, against
 //! the `ceping` library: each input must return without a panic.
 
-use ceping::ingest::{cells, field, normalize, sheet, xlsx_merges};
+use ceping::ingest::{cells, field, normalize, sheet, xlsx};
 
 #[path = "../../fuzz/src/harness.rs"]
 mod harness;
@@ -27,6 +27,7 @@ fn the_fuzz_corpus_replays_without_a_panic() {
     // (The seeds alone are 20 and 3 files; the fuzzers' corpus adds to them.)
     assert!(replay("normalisers", harness::normalisers) >= 20);
     assert!(replay("xlsx_merges", harness::xlsx_merges) >= 3);
+    assert!(replay("xlsx_reader", harness::xlsx_reader) >= 3);
     assert!(
         replay("walker", |d| {
             harness::walker(d);

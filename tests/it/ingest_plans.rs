@@ -507,7 +507,9 @@ fn a_sheet_broken_part_way_leaves_no_rows_and_no_files() {
     let (code, err) = wh.fail(&["ingest", broken.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(
-        err.contains("2025年测评计划预告.xlsx, sheet 计划: the sheet is corrupt"),
+        err.contains(
+            "2025年测评计划预告.xlsx, sheet 计划, row 30, column B: the sheet is corrupt: a cell reference \"B#30\""
+        ),
         "{err}"
     );
     assert!(err.contains("the warehouse is unchanged"), "{err}");

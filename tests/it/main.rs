@@ -20,5 +20,6 @@ mod reports;
 mod s3;
 mod schema;
 mod serve;
+mod sheet_reader;
 mod tidy;
 mod yearly;

@@ -1,5 +1,10 @@
-//! The I/O edge of ingestion: opens a file as a workbook (.xlsx, .xls, .ods) with calamine
-//! and streams each sheet's rows as sparse cells. Nothing here interprets content.
+//! The I/O edge of ingestion: opens a file as a workbook and streams each sheet's rows as
+//! sparse cells: .xlsx with ceping's own streaming reader (`ingest::xlsx`), .xls and .ods
+//! with calamine. Nothing here interprets content.
+//!
+//! (Long, ~670 lines: calamine's .xlsx path stays beside ceping's as the reference the
+//! differential test reads every file with, with its repeated-name and error-value
+//! workarounds; it goes when calamine's reader is no longer the yardstick.)
 
 use std::io::Cursor;
 use std::path::Path;
@@ -21,6 +26,7 @@ use parts::{check_cell, check_part_sizes, read_sheet_part};
 use super::cells::is_blank;
 pub use super::cells::{column_letter, Cell, MergedRegion, Row};
 use super::normalize::excel_serial;
+use super::xlsx;
 use crate::error::{Error, Location, Result};
 use crate::settings::Limits;
 
@@ -42,7 +48,11 @@ impl AsRef<[u8]> for Bytes {
 }
 
 enum Inner {
-    Xlsx {
+    /// ceping's reader: every limit enforced while the sheet streams.
+    Xlsx(Box<xlsx::Package<Cursor<Bytes>>>),
+    /// calamine's .xlsx reader, kept as the reference the differential test compares
+    /// ceping's with ([`Workbook::open_with_calamine`]).
+    Calamine {
         reader: Box<Xlsx<Cursor<Bytes>>>,
         zip: Box<zip::ZipArchive<Cursor<Bytes>>>,
         /// Sheet name → part path, when the package resolves the usual way.
@@ -90,6 +100,21 @@ impl Workbook {
     }
 
     pub fn from_bytes(name: String, bytes: Vec<u8>, limits: &Limits) -> Result<Self> {
+        Self::from_bytes_with(name, bytes, limits, false)
+    }
+
+    /// Opens an .xlsx with calamine's reader instead of ceping's: the reference the
+    /// differential test (tests/it/sheet_reader.rs) compares every cell with.
+    #[doc(hidden)]
+    pub fn open_with_calamine(path: &Path, limits: &Limits) -> Result<Self> {
+        let name = path
+            .file_name()
+            .map_or_else(|| path.display().to_string(), file_name_text);
+        let bytes = fs_err::read(path).map_err(|e| Error::Internal(e.to_string()))?;
+        Self::from_bytes_with(name, bytes, limits, true)
+    }
+
+    fn from_bytes_with(name: String, bytes: Vec<u8>, limits: &Limits, calamine: bool) -> Result<Self> {
         let loc = Location {
             file: name.clone(),
             ..Default::default()
@@ -137,20 +162,31 @@ impl Workbook {
         let (inner, is_1904) = match format {
             Format::Xlsx => {
                 // The zip's directory first: a part that would inflate past a limit stops
-                // the file before calamine inflates anything.
+                // the file before anything is inflated.
                 let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).map_err(|e| corrupt(e.to_string()))?;
-                let parts = super::xlsx_merges::sheet_parts(&mut zip);
+                let parts = xlsx::package::sheet_parts(&mut zip);
                 check_part_sizes(&mut zip, parts.as_deref(), &loc, limits)?;
-                let wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
-                let is_1904 = wb.has_1904_epoch();
-                (
-                    Inner::Xlsx {
-                        reader: Box::new(wb),
-                        zip: Box::new(zip),
-                        parts,
-                    },
-                    is_1904,
-                )
+                if calamine {
+                    let wb = Xlsx::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
+                    let is_1904 = wb.has_1904_epoch();
+                    (
+                        Inner::Calamine {
+                            reader: Box::new(wb),
+                            zip: Box::new(zip),
+                            parts,
+                        },
+                        is_1904,
+                    )
+                } else {
+                    let read_limits = xlsx::ReadLimits {
+                        cell_chars: limits.cell_chars,
+                        merged_regions: limits.merged_regions,
+                    };
+                    let pkg = xlsx::Package::open(zip, read_limits).map_err(|e| placed_error(&loc, e))?;
+                    tracing::debug!(shared_strings_bytes = pkg.strings_bytes(), "package read");
+                    let is_1904 = pkg.is_1904();
+                    (Inner::Xlsx(Box::new(pkg)), is_1904)
+                }
             }
             Format::Xls => {
                 let wb = Xls::new(Cursor::new(bytes)).map_err(|e| corrupt(e.to_string()))?;
@@ -169,7 +205,8 @@ impl Workbook {
             }
         };
         let raw = match &inner {
-            Inner::Xlsx { reader, .. } => reader.sheet_names(),
+            Inner::Xlsx(pkg) => pkg.sheet_names(),
+            Inner::Calamine { reader, .. } => reader.sheet_names(),
             Inner::Xls(w) => w.sheet_names(),
             Inner::Ods(w) => w.sheet_names(),
         };
@@ -200,6 +237,8 @@ impl Workbook {
             // length, so nothing in the stream moves) and mapped back by position.
             let names = wb.sheets.clone();
             match wb.format {
+                // ceping's reader finds a sheet by its position: nothing to rename.
+                Format::Xlsx if matches!(wb.inner, Inner::Xlsx(_)) => {}
                 Format::Xlsx => wb.rename_xlsx_sheets(&names, &loc)?,
                 Format::Ods => wb.rename_ods_sheets(&raw, &names, &loc)?,
                 Format::Xls => wb.alter_xls_sheet_names(&raw, &loc)?,
@@ -244,13 +283,21 @@ impl Workbook {
     fn merges_unchecked(&mut self, sheet: &str) -> Result<Option<Vec<Dimensions>>> {
         let loc = self.location(sheet);
         let reader_name = self.reader_name(sheet).to_string();
+        let index = self.sheets.iter().position(|s| s == sheet);
         match &mut self.inner {
-            Inner::Xlsx { reader, zip, parts } => {
+            Inner::Xlsx(pkg) => {
+                let index = index.ok_or_else(|| Error::workbook(loc.clone(), "no such sheet"))?;
+                pkg.merges(index).map(Some).map_err(|e| placed_error(&loc, e))
+            }
+            Inner::Calamine { reader, zip, parts } => {
                 let part = parts
                     .as_ref()
                     .and_then(|p| p.iter().find(|(n, _)| n == sheet))
                     .map(|(_, p)| p.as_str());
-                match part.and_then(|p| super::xlsx_merges::merges(zip, p)) {
+                match part
+                    .and_then(|p| xlsx::merges::merges(zip, p, usize::MAX))
+                    .and_then(|m| m.ok())
+                {
                     Some(m) => Ok(Some(m)),
                     None => reader
                         .merge_cells_by_sheet_name(sheet)
@@ -351,7 +398,7 @@ impl Workbook {
         f: &mut dyn FnMut(u32, u32, CellView<'_>) -> bool,
     ) -> std::result::Result<(), XlsxStop> {
         let is_1904 = self.is_1904;
-        let Inner::Xlsx { reader, .. } = &mut self.inner else {
+        let Inner::Calamine { reader, .. } = &mut self.inner else {
             return Ok(());
         };
         let mut reader = reader
@@ -389,7 +436,7 @@ impl Workbook {
     /// Rewrites the sheet's part so its error cells (`t="e"`) are text cells holding the
     /// error value, and opens the workbook again from the rewritten package.
     fn error_cells_as_text(&mut self, sheet: &str, loc: &Location, value: &str) -> Result<()> {
-        let Inner::Xlsx { reader, zip, parts } = &mut self.inner else {
+        let Inner::Calamine { reader, zip, parts } = &mut self.inner else {
             return Ok(());
         };
         let unknown = || Error::workbook(loc.clone(), format!("the sheet is corrupt: unknown cell error {value}"));
@@ -414,8 +461,34 @@ impl Workbook {
         let limits = self.limits;
         let is_1904 = self.is_1904;
         let reader_name = self.reader_name(sheet).to_string();
+        let index = self.sheets.iter().position(|s| s == sheet);
         match &mut self.inner {
-            Inner::Xlsx { .. } => {
+            Inner::Xlsx(pkg) => {
+                let index = index.ok_or_else(|| Error::workbook(loc.clone(), "no such sheet"))?;
+                let mut failed = None;
+                pkg.cells(index, |r, c, v| {
+                    let view = match v {
+                        xlsx::Value::Text(t) => CellView::Text(t),
+                        xlsx::Value::Number(n) => CellView::Other(Cell::Number(n)),
+                        xlsx::Value::Date(n) => CellView::Other(serial_cell(n, is_1904)),
+                        xlsx::Value::Bool(b) => CellView::Other(Cell::Bool(b)),
+                        xlsx::Value::Error(e) => CellView::Other(Cell::Error(e.to_string())),
+                    };
+                    if view.is_empty() {
+                        return true;
+                    }
+                    if let Err(e) = check_cell(&loc, &limits, r, c, &view) {
+                        failed = Some(e);
+                        return false;
+                    }
+                    f(r, c, view)
+                })
+                .map_err(|e| placed_error(&loc, e))?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+            }
+            Inner::Calamine { .. } => {
                 // calamine refuses an error value it does not know (`#SPILL!`, `#CALC!` …):
                 // the sheet is then read again with its error cells as text (and the
                 // cells already handed on skipped), so the row mapper sees the value.
@@ -449,7 +522,7 @@ impl Workbook {
                 let range = match &mut self.inner {
                     Inner::Xls(w) => w.worksheet_range(&reader_name).map_err(|e| e.to_string()),
                     Inner::Ods(w) => w.worksheet_range(&reader_name).map_err(|e| e.to_string()),
-                    Inner::Xlsx { .. } => unreachable!("matched above"),
+                    Inner::Xlsx(_) | Inner::Calamine { .. } => unreachable!("matched above"),
                 }
                 .map_err(|e| Error::workbook(loc.clone(), e))?;
                 let (r0, c0) = range.start().unwrap_or((0, 0));
@@ -485,6 +558,32 @@ pub fn file_name_text(name: &std::ffi::OsStr) -> String {
     }
     tracing::warn!("the file name is not UTF-8; it is recorded as {out:?}");
     out
+}
+
+/// A failure of ceping's .xlsx reader as an error naming the file, sheet, row and column.
+fn placed_error(loc: &Location, e: xlsx::XlsxError) -> Error {
+    let at = |at: Option<(u32, u32)>| Location {
+        row: at.map(|(r, _)| r.saturating_add(1)),
+        column: at.map(|(_, c)| column_letter(c)),
+        ..loc.clone()
+    };
+    match e {
+        xlsx::XlsxError::Limit {
+            limit,
+            value,
+            what,
+            at: pos,
+        } => Error::workbook(
+            at(pos),
+            format!(
+                "{what}, more than the limit {limit} = {value}; the file is not loaded \
+                 (raise it with --limit {limit}=… if the file is genuine)"
+            ),
+        ),
+        xlsx::XlsxError::Corrupt { message, at: pos, .. } => {
+            Error::workbook(at(pos), format!("the sheet is corrupt: {message}"))
+        }
+    }
 }
 
 /// Why reading an .xlsx sheet stopped early.

@@ -143,7 +143,7 @@ impl Workbook {
     /// again from the rewritten package.
     pub(super) fn rename_xlsx_sheets(&mut self, names: &[String], loc: &Location) -> Result<()> {
         use std::io::Read as _;
-        let Inner::Xlsx { reader, zip, parts } = &mut self.inner else {
+        let Inner::Calamine { reader, zip, parts } = &mut self.inner else {
             return Ok(());
         };
         let fail = |e: &dyn std::fmt::Display| {
@@ -185,7 +185,7 @@ impl Workbook {
         let bytes = replace_part(zip, "xl/workbook.xml", out.as_bytes()).map_err(|e| fail(&e))?;
         **reader = Xlsx::new(Cursor::new(bytes.clone())).map_err(|e| fail(&e))?;
         **zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| fail(&e))?;
-        *parts = super::super::xlsx_merges::sheet_parts(zip);
+        *parts = super::super::xlsx::package::sheet_parts(zip);
         if reader.sheet_names() != names {
             return Err(fail(&"the renamed package does not list the sheets as expected"));
         }

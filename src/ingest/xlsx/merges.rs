@@ -10,49 +10,28 @@
 use std::io::{Read, Seek};
 
 use calamine::Dimensions;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use zip::ZipArchive;
 
-/// Sheet name → part path in the package (`xl/worksheets/sheet1.xml`), from the workbook
-/// part and its relationships. `None` when the package does not resolve that way.
-pub fn sheet_parts<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Option<Vec<(String, String)>> {
-    let workbook = office_document(zip).unwrap_or_else(|| "xl/workbook.xml".to_string());
-    let (dir, file) = workbook.rsplit_once('/').unwrap_or(("", workbook.as_str()));
-    let rels_path = if dir.is_empty() {
-        format!("_rels/{file}.rels")
-    } else {
-        format!("{dir}/_rels/{file}.rels")
-    };
-    let targets = relationships(&read_part(zip, &rels_path)?);
-    let xml = read_part(zip, &workbook)?;
-    // A sheet that does not resolve makes the whole answer `None` (calamine decides).
-    elements(&xml, "sheet", |e| Some(sheet_part(e, &targets, dir)))
-        .into_iter()
-        .collect()
-}
+use super::package::{attr, part_name};
+use super::runs::{Runs, MIN_CAP};
 
-fn sheet_part(e: &BytesStart<'_>, targets: &[(String, String)], dir: &str) -> Option<(String, String)> {
-    let name = attr(e, "name")?;
-    // `r:id`, whatever the prefix; not `sheetId`.
-    let id = e.attributes().flatten().find_map(|a| {
-        (a.key.local_name().as_ref() == "id" && a.key.as_ref() != "sheetId").then(|| a.value.to_string())
-    })?;
-    let target = &targets.iter().find(|(i, _)| *i == id)?.1;
-    Some((name, resolve(dir, target)))
-}
-
-/// The merged regions of the sheet stored at `part`; `None` if the part is missing or
-/// unreadable (the caller then asks calamine).
-pub fn merges<R: Read + Seek>(zip: &mut ZipArchive<R>, part: &str) -> Option<Vec<Dimensions>> {
+/// The merged regions of the sheet stored at `part`, or `Err(count)` as soon as there
+/// are more than `limit` of them (counted, not kept); `None` if the part is missing or
+/// unreadable.
+pub fn merges<R: Read + Seek>(
+    zip: &mut ZipArchive<R>,
+    part: &str,
+    limit: usize,
+) -> Option<Result<Vec<Dimensions>, usize>> {
     let name = part_name(zip, part)?;
     let file = zip.by_name(&name).ok()?;
-    let tail = tail_from_merge_cells(file)?;
-    Some(parse_merge_cells(&tail))
+    scan(file, limit)
 }
 
-/// Reads `r` to the end and returns the bytes from the `<mergeCells` tag on (empty when
-/// the sheet has none). Memory: one read buffer plus the tail.
-fn tail_from_merge_cells(mut r: impl Read) -> Option<Vec<u8>> {
+/// Reads `r` to the `<mergeCells` tag and parses the regions from there as they stream
+/// by. Memory: one read buffer and the regions up to the limit.
+fn scan(mut r: impl Read, limit: usize) -> Option<Result<Vec<Dimensions>, usize>> {
     const NEEDLE: &[u8] = b"mergeCells";
     // Bytes kept from the previous block so a tag split across two blocks is still found.
     const KEEP: usize = 64;
@@ -67,14 +46,13 @@ fn tail_from_merge_cells(mut r: impl Read) -> Option<Vec<u8>> {
             let at = from + at;
             let ends = block.get(at + NEEDLE.len()).is_none_or(|b| !b.is_ascii_alphanumeric());
             if let Some(open) = tag_start(&block[..at]).filter(|_| ends) {
-                let mut tail = block[open..len].to_vec();
-                r.read_to_end(&mut tail).ok()?;
-                return Some(tail);
+                let head = std::io::Cursor::new(block[open..len].to_vec());
+                return Some(parse_merge_cells(head.chain(r), limit));
             }
             from = at + NEEDLE.len();
         }
         if n == 0 {
-            return Some(Vec::new());
+            return Some(Ok(Vec::new()));
         }
         let keep = KEEP.min(len);
         block.copy_within(len - keep..len, 0);
@@ -109,26 +87,31 @@ fn tag_start(before: &[u8]) -> Option<usize> {
     }
 }
 
-/// The `ref` of every `<mergeCell>` in the tail of a sheet.
-fn parse_merge_cells(tail: &[u8]) -> Vec<Dimensions> {
-    elements(tail, "mergeCell", |e| attr(e, "ref").as_deref().and_then(dimension))
-}
-
-/// What `f` makes of each element named `name` (any prefix), in order, where it makes
-/// something; stops at the end or at malformed XML.
-fn elements<T>(xml: &[u8], name: &str, mut f: impl FnMut(&BytesStart<'_>) -> Option<T>) -> Vec<T> {
-    let mut reader = quick_xml::Reader::from_reader(xml);
+/// The `ref` of every `<mergeCell>` from the `<mergeCells>` tag on, until its end tag,
+/// the end of the part or malformed XML; `Err(count)` past `limit` regions.
+fn parse_merge_cells(tail: impl Read, limit: usize) -> Result<Vec<Dimensions>, usize> {
+    let mut reader = quick_xml::Reader::from_reader(Runs::new(tail, MIN_CAP, MIN_CAP));
     let mut buf = Vec::new();
     let mut out = Vec::new();
+    let mut count = 0usize;
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().as_ref() == name => out.extend(f(&e)),
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().as_ref() == "mergeCell" => {
+                if let Some(d) = attr(&e, "ref").as_deref().and_then(dimension) {
+                    count += 1;
+                    if count > limit {
+                        return Err(count);
+                    }
+                    out.push(d);
+                }
+            }
+            Ok(Event::End(e)) if e.local_name().as_ref() == "mergeCells" => break,
             Ok(Event::Eof) | Err(_) => break,
             _ => {}
         }
         buf.clear();
     }
-    out
+    Ok(out)
 }
 
 /// `B3:B10` (or a single `B3`) as 0-based (row, column) corners.
@@ -149,75 +132,6 @@ fn cell_ref(s: &str) -> Option<(u32, u32)> {
         .fold(0u32, |n, b| n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1));
     let row: u32 = s[letters..].trim_start_matches('$').parse().ok()?;
     (row >= 1).then(|| (row - 1, col - 1))
-}
-
-fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == key)
-        .and_then(|a| {
-            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.into_owned())
-        })
-}
-
-/// The officeDocument target of the package relationships (`xl/workbook.xml`).
-fn office_document<R: Read + Seek>(zip: &mut ZipArchive<R>) -> Option<String> {
-    let xml = read_part(zip, "_rels/.rels")?;
-    elements(&xml, "Relationship", |e| {
-        attr(e, "Type")
-            .filter(|t| t.ends_with("/officeDocument"))
-            .and_then(|_| attr(e, "Target"))
-    })
-    .into_iter()
-    .next()
-    .map(|t| resolve("", &t))
-}
-
-/// Relationship id → target, from a `.rels` part.
-fn relationships(xml: &[u8]) -> Vec<(String, String)> {
-    elements(xml, "Relationship", |e| Some((attr(e, "Id")?, attr(e, "Target")?)))
-}
-
-/// A relationship target relative to `dir` (or absolute with a leading `/`) as a zip
-/// entry name, with `..` segments resolved.
-fn resolve(dir: &str, target: &str) -> String {
-    let joined = match target.strip_prefix('/') {
-        Some(abs) => abs.to_string(),
-        None if dir.is_empty() => target.to_string(),
-        None => format!("{dir}/{target}"),
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for p in joined.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    parts.join("/")
-}
-
-/// The entry name as stored: exact, else matched without regard to case or slashes.
-fn part_name<R: Read + Seek>(zip: &ZipArchive<R>, part: &str) -> Option<String> {
-    if zip.index_for_name(part).is_some() {
-        return Some(part.to_string());
-    }
-    let want = part.to_ascii_lowercase();
-    zip.file_names()
-        .flatten()
-        .find(|n| n.replace('\\', "/").to_ascii_lowercase() == want)
-        .map(|n| n.into_owned())
-}
-
-fn read_part<R: Read + Seek>(zip: &mut ZipArchive<R>, part: &str) -> Option<Vec<u8>> {
-    let name = part_name(zip, part)?;
-    let mut out = Vec::new();
-    zip.by_name(&name).ok()?.read_to_end(&mut out).ok()?;
-    Some(out)
 }
 
 #[cfg(test)]
@@ -246,24 +160,19 @@ mod tests {
             );
             // Every split point near a block edge: read in odd-sized pieces.
             for step in [1usize << 18, 7_777, 1 << 12] {
-                let tail = tail_from_merge_cells(Chunked(sheet.as_bytes(), step)).unwrap();
                 assert_eq!(
-                    parse_merge_cells(&tail),
-                    vec![Dimensions::new((1, 0), (3, 0)), Dimensions::new((1, 1), (1, 2))],
+                    scan(Chunked(sheet.as_bytes(), step), 10),
+                    Some(Ok(vec![
+                        Dimensions::new((1, 0), (3, 0)),
+                        Dimensions::new((1, 1), (1, 2))
+                    ])),
                     "prefix {prefix:?}, step {step}"
                 );
+                assert_eq!(scan(Chunked(sheet.as_bytes(), step), 1), Some(Err(2)));
             }
         }
         let none = "<worksheet><sheetData><c><is><t>mergeCells</t></is></c></sheetData></worksheet>";
-        assert_eq!(tail_from_merge_cells(none.as_bytes()), Some(Vec::new()));
-    }
-
-    #[test]
-    fn relationship_targets_resolve_to_entry_names() {
-        assert_eq!(resolve("xl", "worksheets/sheet1.xml"), "xl/worksheets/sheet1.xml");
-        assert_eq!(resolve("xl", "/xl/worksheets/sheet1.xml"), "xl/worksheets/sheet1.xml");
-        assert_eq!(resolve("xl/sub", "../worksheets/s.xml"), "xl/worksheets/s.xml");
-        assert_eq!(resolve("", "./xl/workbook.xml"), "xl/workbook.xml");
+        assert_eq!(scan(none.as_bytes(), 10), Some(Ok(Vec::new())));
     }
 
     /// The scan agrees with calamine's full parse on every committed .xlsx, and resolves
@@ -283,10 +192,13 @@ mod tests {
                     continue; // the corrupt and not-a-workbook fixtures
                 };
                 let mut zip = ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
-                let parts = sheet_parts(&mut zip).unwrap_or_else(|| panic!("{}: parts", path.display()));
+                let parts =
+                    super::super::package::sheet_parts(&mut zip).unwrap_or_else(|| panic!("{}: parts", path.display()));
                 assert_eq!(parts.len(), wb.sheet_names().len(), "{}", path.display());
                 for (sheet, part) in parts {
-                    let ours = merges(&mut zip, &part).unwrap_or_else(|| panic!("{}: {part}", path.display()));
+                    let ours = merges(&mut zip, &part, usize::MAX)
+                        .unwrap_or_else(|| panic!("{}: {part}", path.display()))
+                        .unwrap();
                     let theirs = wb.merge_cells_by_sheet_name(&sheet).unwrap();
                     assert_eq!(ours, theirs, "{} / {sheet}", path.display());
                     checked += usize::from(!ours.is_empty());

@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Crafted .xlsx files: small on disk, huge inflated, each aimed at one way a reader can be
+made to hold too much. Standard library only (zipfile, zlib), streamed, so a 1.5 GB part
+costs no memory to write.
+
+    python3 bench/make_crafted.py CLASS SIZE OUT.xlsx
+
+SIZE is bytes (suffix K, M or G) of the crafted part, or a count for `merges` and `rows`.
+Each file is a 2020 plan (header + two good rows) with the crafted part added:
+
+  cell-spaces   one inline cell of SIZE spaces (xml:space="preserve"): a blank cell
+  cell-text     one inline cell of "x" then SIZE spaces: a cell past cell_chars
+  between       SIZE bytes of whitespace between two rows
+  comment       a comment of SIZE bytes between two rows
+  merges        SIZE <mergeCell> elements
+  rows          SIZE valid plan rows
+  sst-unused    a shared-strings table holding one string of SIZE bytes no cell uses
+  sst-many      a shared-strings table of SIZE bytes of distinct strings no cell uses
+
+Used by bench/crafted.sh (the table in docs/PERFORMANCE.md, at GB sizes) and by
+tests/it/hostile.rs (the same classes at sizes a test can afford, memory asserted).
+"""
+import sys
+import zipfile
+
+CLASS, SIZE, OUT = sys.argv[1], sys.argv[2], sys.argv[3]
+n = int(SIZE[:-1]) * {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[SIZE[-1]] if SIZE[-1] in "KMG" else int(SIZE)
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+HEADER = ["主管部门", "预算单位", "系统名称", "安全保护等级", "计划测评时间"]
+BLOCK = 1 << 20
+
+
+def inline_row(r, values):
+    cells = "".join(
+        f'<c r="{chr(65 + i)}{r}" t="inlineStr"><is><t>{v}</t></is></c>' for i, v in enumerate(values)
+    )
+    return f'<row r="{r}">{cells}</row>'
+
+
+def good(r):
+    return inline_row(r, ["市教委", "考试院", f"系统{r}", "第三级", "二季度"])
+
+
+def repeat(z, text, count):
+    """Writes `text` repeated to make `count` bytes, a block at a time."""
+    block = (text * (BLOCK // len(text) + 1))[:BLOCK].encode()
+    left = count
+    while left > 0:
+        z.write(block[: min(left, len(block))])
+        left -= len(block)
+
+
+def put(zf, name, text):
+    zf.writestr(name, text)
+
+
+with zipfile.ZipFile(OUT, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+    put(zf, "[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/></Types>')
+    put(zf, "_rels/.rels", f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+    put(zf, "xl/workbook.xml", f'<workbook {NS}><sheets><sheet name="计划" sheetId="1" r:id="rId1"/></sheets></workbook>')
+    put(zf, "xl/_rels/workbook.xml.rels", f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
+    if CLASS.startswith("sst"):
+        with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as z:
+            z.write(f"<sst {NS}>".encode())
+            if CLASS == "sst-unused":
+                z.write(b"<si><t>")
+                repeat(z, "a", n)
+                z.write(b"</t></si>")
+            else:
+                i, written = 0, 0
+                while written < n:
+                    chunk = "".join(f"<si><t>未使用的字符串{j}</t></si>" for j in range(i, i + 10000)).encode()
+                    z.write(chunk)
+                    written += len(chunk)
+                    i += 10000
+            z.write(b"</sst>")
+    with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as z:
+        z.write(f'<?xml version="1.0" encoding="UTF-8"?><worksheet {NS}><sheetData>'.encode())
+        z.write(inline_row(1, HEADER).encode())
+        z.write(good(2).encode())
+        if CLASS == "cell-spaces" or CLASS == "cell-text":
+            lead = "x" if CLASS == "cell-text" else ""
+            z.write(f'<row r="3"><c r="A3" t="inlineStr"><is><t>市教委</t></is></c><c r="B3" t="inlineStr"><is><t xml:space="preserve">{lead}'.encode())
+            repeat(z, " ", n)
+            z.write('</t></is></c><c r="C3" t="inlineStr"><is><t>系统3</t></is></c><c r="D3" t="inlineStr"><is><t>第三级</t></is></c></row>'.encode())
+        elif CLASS == "between":
+            repeat(z, " \n", n)
+        elif CLASS == "comment":
+            z.write(b"<!--")
+            repeat(z, "c", n)
+            z.write(b"-->")
+        elif CLASS == "rows":
+            for start in range(3, n + 3, 10000):
+                z.write("".join(good(r) for r in range(start, min(start + 10000, n + 3))).encode())
+        z.write(good(4 if CLASS != "rows" else n + 3).encode())
+        z.write(b"</sheetData>")
+        if CLASS == "merges":
+            z.write(b"<mergeCells>")
+            repeat(z, '<mergeCell ref="F1:G1"/>', n * len('<mergeCell ref="F1:G1"/>'))
+            z.write(b"</mergeCells>")
+        z.write(b"</worksheet>")
