@@ -16,6 +16,8 @@ Each file is a 2020 plan (header + two good rows) with the crafted part added:
   rows          SIZE valid plan rows
   sst-unused    a shared-strings table holding one string of SIZE bytes no cell uses
   sst-many      a shared-strings table of SIZE bytes of distinct strings no cell uses
+  sst-lying     sst-many with the zip's directory declaring the part 1 KB (so only a
+                reader that counts what it inflates stops it)
 
 Used by bench/crafted.sh (the table in docs/PERFORMANCE.md, at GB sizes) and by
 tests/it/hostile.rs (the same classes at sizes a test can afford, memory asserted).
@@ -62,7 +64,7 @@ with zipfile.ZipFile(OUT, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
     put(zf, "xl/workbook.xml", f'<workbook {NS}><sheets><sheet name="计划" sheetId="1" r:id="rId1"/></sheets></workbook>')
     put(zf, "xl/_rels/workbook.xml.rels", f'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>')
     if CLASS.startswith("sst"):
-        with zf.open("xl/sharedStrings.xml", "w", force_zip64=True) as z:
+        with zf.open("xl/sharedStrings.xml", "w", force_zip64=CLASS != "sst-lying") as z:
             z.write(f"<sst {NS}>".encode())
             if CLASS == "sst-unused":
                 z.write(b"<si><t>")
@@ -101,3 +103,18 @@ with zipfile.ZipFile(OUT, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
             repeat(z, '<mergeCell ref="F1:G1"/>', n * len('<mergeCell ref="F1:G1"/>'))
             z.write(b"</mergeCells>")
         z.write(b"</worksheet>")
+
+if CLASS == "sst-lying":
+    # The part's inflated size as declared, in its local header (offset 22) and its
+    # central-directory entry (offset 24), set to 1 KB.
+    data = bytearray(open(OUT, "rb").read())
+    name = b"xl/sharedStrings.xml"
+    for sig, at_size, at_len, at_name in ((b"PK\x03\x04", 22, 26, 30), (b"PK\x01\x02", 24, 28, 46)):
+        i = data.find(sig)
+        while i >= 0:
+            n = int.from_bytes(data[i + at_len : i + at_len + 2], "little")
+            if data[i + at_name : i + at_name + n] == name:
+                assert data[i + at_size : i + at_size + 4] != b"\xff\xff\xff\xff", "zip64 sizes"
+                data[i + at_size : i + at_size + 4] = (1024).to_bytes(4, "little")
+            i = data.find(sig, i + 4)
+    open(OUT, "wb").write(data)

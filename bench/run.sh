@@ -41,7 +41,7 @@ for n in ${sizes[@]}; do
     done
     for t in 0 1 2; do
         w=$(tr ' ' '\n' <<< "${walls[$t]}" | grep . | median)
-        printf '| %s | %s | %.1f | %.0f | %s |\n' "$n" "${tools[$t]}" "$w" "$(echo "$n / $w" | bc -l)" "${rss[$t]}"
+        printf '| %s | %s | %.2f | %.0f | %s |\n' "$n" "${tools[$t]}" "$w" "$(echo "$n / $w" | bc -l)" "${rss[$t]}"
     done
     unset walls rss
 done

@@ -57,23 +57,52 @@ pub fn xlsx_merges(data: &[u8]) {
     let _ = xlsx::merges::dimension(&String::from_utf8_lossy(data));
 }
 
-/// A cell or row reference calamine 0.38 would overflow on (it panics on a column of more
-/// than 6 letters or a row of more than 9 digits; found by this target): the input is
-/// then read by ceping's reader alone (which refuses such a reference).
+/// A cell or range reference calamine 0.38 would overflow on (it panics on a column of more
+/// than 6 letters, a row of more than 9 digits, or a dimension whose end lies before its
+/// start; each found by this target): the input is then read by ceping's reader alone
+/// (which refuses the first two and ignores the dimension).
 fn overflows_calamine(data: &[u8]) -> bool {
     memchr::memchr_iter(b'=', data).any(|at| {
-        let name_len = data[..at].iter().rev().take_while(|b| b.is_ascii_alphanumeric()).count();
+        let name_len = data[..at]
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
         let name = &data[at - name_len..at];
         if name != b"r" && name != b"ref" {
             return false;
         }
-        let value = data[at + 1..].strip_prefix(b"\"").or_else(|| data[at + 1..].strip_prefix(b"'"));
+        let value = data[at + 1..]
+            .strip_prefix(b"\"")
+            .or_else(|| data[at + 1..].strip_prefix(b"'"));
         value.is_some_and(|v| {
-            let letters = v.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-            let digits = v[letters..].iter().take_while(|b| b.is_ascii_digit()).count();
-            letters > 6 || digits > 9
+            let (first, letters, digits) = cell_ref(v);
+            if letters > 6 || digits > 9 {
+                return true;
+            }
+            // a `ref="Q1:E5"` whose end lies before its start: calamine's get_dimension
+            // subtracts the start from the end unchecked
+            let rest = &v[letters + digits..];
+            rest.first() == Some(&b':') && {
+                let (last, letters, digits) = cell_ref(&rest[1..]);
+                letters > 6 || digits > 9 || last.0 < first.0 || last.1 < first.1
+            }
         })
     })
+}
+
+/// The (row, column) a reference at the start of `v` names, with its count of letters and
+/// of digits (each saturating, for the overflow test above).
+fn cell_ref(v: &[u8]) -> ((u64, u64), usize, usize) {
+    let letters = v.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = v[letters..].iter().take_while(|b| b.is_ascii_digit()).count();
+    let column = v[..letters.min(7)].iter().fold(0u64, |n, b| {
+        n * 26 + u64::from(b.to_ascii_uppercase().wrapping_sub(b'A')) + 1
+    });
+    let row = v[letters..letters + digits.min(10)]
+        .iter()
+        .fold(0u64, |n, b| n * 10 + u64::from(b - b'0'));
+    ((row, column), letters, digits)
 }
 
 /// A cell as both readers give it, for comparing.
@@ -123,8 +152,9 @@ pub fn xlsx_reader(data: &[u8]) {
     let limits = xlsx::ReadLimits {
         cell_chars: 32_767,
         merged_regions: 10_000,
+        shared_strings_bytes: 1 << 20,
     };
-    let ours = zip::ZipArchive::new(Cursor::new(buf.as_slice()))
+    let ours = zip::ZipArchive::new(Cursor::new(buf.clone()))
         .map_err(|_| ())
         .and_then(|z| xlsx::Package::open(z, limits).map_err(|_| ()))
         .and_then(|mut p| {

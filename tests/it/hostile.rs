@@ -672,6 +672,13 @@ fn crafted_files_are_answered_in_bounded_memory() {
             vec![],
             "more than the limit shared_strings_bytes = 268435456",
         ),
+        // The zip's directory says 1 KB: the inflater stops at the declared size.
+        (
+            "sst-lying",
+            "20M",
+            vec![],
+            "_sst-lying.xlsx: the workbook is corrupt: xl/sharedStrings.xml: I/O error: File is larger than its declared uncompressed size",
+        ),
     ];
     for (class, size, flags, message) in cases {
         let wh = TestWarehouse::new();

@@ -181,6 +181,7 @@ impl Workbook {
                     let read_limits = xlsx::ReadLimits {
                         cell_chars: limits.cell_chars,
                         merged_regions: limits.merged_regions,
+                        shared_strings_bytes: limits.shared_strings_bytes,
                     };
                     let pkg = xlsx::Package::open(zip, read_limits).map_err(|e| placed_error(&loc, e))?;
                     tracing::debug!(shared_strings_bytes = pkg.strings_bytes(), "package read");
@@ -580,8 +581,13 @@ fn placed_error(loc: &Location, e: xlsx::XlsxError) -> Error {
                  (raise it with --limit {limit}=… if the file is genuine)"
             ),
         ),
-        xlsx::XlsxError::Corrupt { message, at: pos, .. } => {
-            Error::workbook(at(pos), format!("the sheet is corrupt: {message}"))
+        xlsx::XlsxError::Corrupt { message, at: pos, part } => {
+            let what = if pos.is_some() || part.contains("worksheets/") {
+                "sheet"
+            } else {
+                "workbook"
+            };
+            Error::workbook(at(pos), format!("the {what} is corrupt: {message}"))
         }
     }
 }

@@ -1,11 +1,9 @@
 //! Merged regions of an .xlsx sheet without parsing the sheet's XML.
 //!
-//! `<mergeCells>` comes after `<sheetData>`, so calamine's `merge_cells_by_sheet_name`
-//! parses every cell of the sheet to reach it: a second full XML pass, as long as the read
-//! itself (4–5 s on a 1M-row sheet). Here the sheet is only inflated and searched for the
-//! `<mergeCells` tag (memchr), and just the tail from there is parsed. Where the package
-//! is laid out unusually (the sheet's part cannot be resolved), the caller falls back to
-//! calamine.
+//! `<mergeCells>` comes after `<sheetData>`, so reaching it by parsing would be a second
+//! full XML pass, as long as the read itself. Here the sheet is only inflated and searched
+//! for the `<mergeCells` tag (memchr), and just the tail from there is parsed, each region
+//! counted as it streams: past the limit the count is returned, not the regions.
 
 use std::io::{Read, Seek};
 

@@ -29,6 +29,17 @@ pub use text::NumberFormat;
 /// names), text untrimmed, empty elements as a start and an end.
 pub type Xml<R> = quick_xml::Reader<runs::Runs<R>>;
 
+/// An element's local name (after a `prefix:`, as quick-xml's `local_name`): a byte loop
+/// over a name of a few bytes, where `local_name`'s general `str::find` costs a few
+/// per cent of a sheet's read (it runs for every event).
+#[inline]
+pub fn local(name: &str) -> &str {
+    match name.bytes().position(|b| b == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
 /// Markup longer than this stops a read (no sheet an office writes has a tag near it).
 pub const TAG_CAP: u64 = 16 << 20;
 
@@ -50,6 +61,8 @@ pub enum XmlFail {
     TooLong,
     /// The part ended inside the element named.
     Eof(&'static str),
+    /// The part inflated past its limit (the bytes inflated so far).
+    PartTooLarge(u64),
     Other(String),
 }
 
@@ -82,6 +95,8 @@ pub enum XlsxError {
 pub struct ReadLimits {
     pub cell_chars: usize,
     pub merged_regions: usize,
+    /// Inflated bytes of the shared-strings part (held in memory as one buffer).
+    pub shared_strings_bytes: u64,
 }
 
 impl ReadLimits {
@@ -92,31 +107,40 @@ impl ReadLimits {
     }
 }
 
+type MergesResult = Result<Vec<calamine::Dimensions>, XlsxError>;
+
 pub struct Package<R: Read + Seek> {
     zip: ZipArchive<R>,
     pub layout: Layout,
     strings: SharedStrings,
     formats: Vec<NumberFormat>,
     limits: ReadLimits,
+    /// The merged regions of the next sheet, being found on a thread of its own (the
+    /// search inflates the whole sheet, so it runs while the shared strings are read,
+    /// or while the sheet before is).
+    ahead: Option<(usize, std::thread::JoinHandle<MergesResult>)>,
 }
 
-impl<R: Read + Seek> Package<R> {
+impl<R: Read + Seek + Clone + Send + 'static> Package<R> {
     /// Reads the layout, the shared strings and the date formats. A package without a
     /// workbook part has no sheets.
     pub fn open(mut zip: ZipArchive<R>, limits: ReadLimits) -> Result<Self, XlsxError> {
         let layout = package::layout(&mut zip).unwrap_or_default();
+        let ahead = merges_ahead(&zip, &layout, 0, limits);
         let dir = if layout.dir.is_empty() {
             String::new()
         } else {
             format!("{}/", layout.dir)
         };
         let text_cap = limits.cell_bytes() as u64;
-        let strings = match open_part(&mut zip, &format!("{dir}sharedStrings.xml"))? {
+        // A large table (tens of MB of text in a sheet of many distinct strings) is read
+        // while a thread inflates it.
+        let strings = match package::part_name(&zip, &format!("{dir}sharedStrings.xml")) {
             None => SharedStrings::default(),
-            Some((name, file)) => {
-                let mut x = xml(file, text_cap);
-                SharedStrings::read(&mut x).map_err(|e| placed(e, x.get_ref().failure(), &name, None, &limits))?
-            }
+            Some(name) => on_inflater(&zip, &name, text_cap, |mut x| {
+                SharedStrings::read(&mut x, limits.shared_strings_bytes)
+                    .map_err(|e| placed(e, x.get_ref().failure(), &name, None, &limits))
+            })??,
         };
         let formats = match open_part(&mut zip, &format!("{dir}styles.xml"))? {
             None => Vec::new(),
@@ -131,6 +155,7 @@ impl<R: Read + Seek> Package<R> {
             strings,
             formats,
             limits,
+            ahead,
         })
     }
 
@@ -161,49 +186,93 @@ impl<R: Read + Seek> Package<R> {
     }
 
     /// The merged regions of the sheet at `sheet` (its position), refused past the limit.
+    /// The next sheet's are then looked for on a thread while this one is read.
     pub fn merges(&mut self, sheet: usize) -> Result<Vec<calamine::Dimensions>, XlsxError> {
-        let part = self.part(sheet)?;
-        match merges::merges(&mut self.zip, &part, self.limits.merged_regions) {
-            None => Err(missing(&part)),
-            Some(Ok(m)) => Ok(m),
-            Some(Err(count)) => Err(XlsxError::Limit {
-                limit: "merged_regions",
-                value: self.limits.merged_regions as u64,
-                what: format!("at least {count} merged regions"),
-                at: None,
+        let found = match self.ahead.take() {
+            Some((i, handle)) if i == sheet => handle.join().unwrap_or_else(|_| {
+                Err(XlsxError::Corrupt {
+                    part: String::new(),
+                    message: "the merged-region search failed".into(),
+                    at: None,
+                })
             }),
-        }
+            _ => {
+                let part = self.part(sheet)?;
+                find_merges(&mut self.zip, &part, self.limits)
+            }
+        };
+        self.ahead = merges_ahead(&self.zip, &self.layout, sheet + 1, self.limits);
+        found
     }
 
     /// Every cell with a value of the sheet at `sheet` (its position), in sheet order,
     /// until `f` returns `false`. The sheet is inflated on a thread of its own, a block
     /// ahead of the parsing (inflating is a fifth to a third of the work).
-    pub fn cells(&mut self, sheet: usize, f: impl FnMut(u32, u32, Value<'_>) -> bool) -> Result<(), XlsxError>
-    where
-        R: Clone + Send,
-    {
+    pub fn cells(&mut self, sheet: usize, f: impl FnMut(u32, u32, Value<'_>) -> bool) -> Result<(), XlsxError> {
         let part = self.part(sheet)?;
         let name = package::part_name(&self.zip, &part).ok_or_else(|| missing(&part))?;
         let limits = self.limits;
-        let mut zip = self.zip.clone();
-        // Opened here first, so a part that cannot be read is an error before any thread.
-        zip.by_name(&name).map(drop).map_err(|e| XlsxError::Corrupt {
-            part: name.clone(),
-            message: e.to_string(),
-            at: None,
-        })?;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
         let (strings, formats) = (&self.strings, &self.formats);
-        std::thread::scope(|scope| {
-            let inflate_name = name.clone();
-            scope.spawn(move || inflate(&mut zip, &inflate_name, &tx));
-            let x = xml(Blocks::new(rx), limits.cell_bytes() as u64);
+        on_inflater(&self.zip, &name, limits.cell_bytes() as u64, |x| {
             let mut reader = sheet::SheetReader::new(x, strings, formats, limits.cell_bytes());
             let result = reader.run(f);
             result.map_err(|e| placed(e, reader.xml().get_ref().failure(), &name, Some(reader.at), &limits))
-            // Dropping the reader drops the receiver: the inflater stops at its next send.
-        })
+        })?
     }
+}
+
+/// The merged regions of the sheet stored at `part`, refused past the limit.
+fn find_merges<R: Read + Seek>(zip: &mut ZipArchive<R>, part: &str, limits: ReadLimits) -> MergesResult {
+    match merges::merges(zip, part, limits.merged_regions) {
+        None => Err(missing(part)),
+        Some(Ok(m)) => Ok(m),
+        Some(Err(count)) => Err(XlsxError::Limit {
+            limit: "merged_regions",
+            value: limits.merged_regions as u64,
+            what: format!("at least {count} merged regions"),
+            at: None,
+        }),
+    }
+}
+
+/// Starts looking for the merged regions of the sheet at `sheet` on a thread, if the
+/// workbook has that sheet and says where it is stored.
+fn merges_ahead<R: Read + Seek + Clone + Send + 'static>(
+    zip: &ZipArchive<R>,
+    layout: &Layout,
+    sheet: usize,
+    limits: ReadLimits,
+) -> Option<(usize, std::thread::JoinHandle<MergesResult>)> {
+    let part = layout.sheets.get(sheet)?.part.clone()?;
+    let mut zip = zip.clone();
+    let handle = std::thread::Builder::new()
+        .name("merges".into())
+        .spawn(move || find_merges(&mut zip, &part, limits))
+        .ok()?;
+    Some((sheet, handle))
+}
+
+/// Runs `f` on the part `name` as XML while a thread of its own inflates it a block
+/// ahead (inflating is a fifth to a third of the work); `Err` if the part cannot be read.
+/// When `f` returns, the receiver is dropped and the inflater stops at its next send.
+fn on_inflater<R: Read + Seek + Clone + Send, T>(
+    zip: &ZipArchive<R>,
+    name: &str,
+    text_cap: u64,
+    f: impl FnOnce(Xml<Blocks>) -> T,
+) -> Result<T, XlsxError> {
+    let mut zip = zip.clone();
+    // Opened here first, so a part that cannot be read is an error before any thread.
+    zip.by_name(name).map(drop).map_err(|e| XlsxError::Corrupt {
+        part: name.to_string(),
+        message: e.to_string(),
+        at: None,
+    })?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<u8>>>(4);
+    Ok(std::thread::scope(|scope| {
+        scope.spawn(move || inflate(&mut zip, name, &tx));
+        f(xml(Blocks::new(rx), text_cap))
+    }))
 }
 
 /// Inflates a part into blocks sent to the parser, until it ends or the parser is gone.
@@ -350,6 +419,12 @@ fn placed(
     }
     match e {
         XmlFail::TooLong => too_long(at),
+        XmlFail::PartTooLarge(read) => XlsxError::Limit {
+            limit: "shared_strings_bytes",
+            value: limits.shared_strings_bytes,
+            what: format!("its shared-strings table inflates to more than {read} bytes"),
+            at: None,
+        },
         XmlFail::Eof(inside) => XlsxError::Corrupt {
             part: part.to_string(),
             message: format!("{part} ends inside <{inside}> (truncated?)"),

@@ -184,12 +184,15 @@ impl<R: Read> Read for Runs<R> {
     }
 }
 
-impl<R: Read> BufRead for Runs<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        if let Some(e) = self.failed {
-            return Err(std::io::Error::other(e));
-        }
+impl<R: Read> Runs<R> {
+    /// Reads and checks the next block (the buffer is empty); stays empty at the end.
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self) -> std::io::Result<()> {
         while self.pos == self.end {
+            if let Some(e) = self.failed {
+                return Err(std::io::Error::other(e));
+            }
             let n = loop {
                 match self.inner.read(&mut self.buf) {
                     Ok(n) => break n,
@@ -198,15 +201,30 @@ impl<R: Read> BufRead for Runs<R> {
                 }
             };
             if n == 0 {
-                return Ok(&[]);
+                return Ok(());
             }
             self.read += n as u64;
+            // Empty until checked: a failed check leaves nothing to deliver.
             self.pos = 0;
+            self.end = 0;
             self.end = self.check(n)?;
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> BufRead for Runs<R> {
+    // Called once or more per XML event: a compare on the common path, inlined into
+    // quick-xml's loop (the refill is out of line).
+    #[inline]
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos == self.end {
+            self.refill()?;
         }
         Ok(&self.buf[self.pos..self.end])
     }
 
+    #[inline]
     fn consume(&mut self, amt: usize) {
         self.pos = (self.pos + amt).min(self.end);
     }

@@ -9,8 +9,8 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::super::cells::is_blank;
 use super::strings::{read_item, SharedStrings, StringScratch};
-use super::text::{cell_ref, unescape_excel, NumberFormat};
-use super::{Xml, XmlFail};
+use super::text::{cell_ref, raw_attr, unescape_excel, NumberFormat, RawAttrs};
+use super::{local, Xml, XmlFail};
 
 /// A cell's value as read; text borrows from the reader or the shared strings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -107,7 +107,7 @@ impl<'p, R: Read> SheetReader<'p, R> {
         loop {
             self.buf.clear();
             match self.xml.read_event_into(&mut self.buf)? {
-                Event::Start(e) if e.local_name().as_ref() == "sheetData" => break,
+                Event::Start(e) if local(e.name().as_ref()) == "sheetData" => break,
                 Event::Eof => return Ok(()),
                 _ => {}
             }
@@ -115,10 +115,11 @@ impl<'p, R: Read> SheetReader<'p, R> {
         loop {
             self.buf.clear();
             let (pos, style, typ) = match self.xml.read_event_into(&mut self.buf)? {
-                Event::Start(e) => match e.local_name().as_ref() {
+                Event::Start(e) => match local(e.name().as_ref()) {
                     "row" => {
-                        if let Some(r) = attr(&e, "r") {
-                            self.row = cell_ref(r.as_bytes()).ok_or_else(|| bad_ref("row", &r))?.0;
+                        let r = raw_attr(e.attributes_raw(), "r").map_err(|_| bad_attrs("row"))?;
+                        if let Some(r) = r {
+                            self.row = cell_ref(r.as_bytes()).ok_or_else(|| bad_ref("row", r))?.0;
                         }
                         continue;
                     }
@@ -128,7 +129,7 @@ impl<'p, R: Read> SheetReader<'p, R> {
                     }
                     _ => continue,
                 },
-                Event::End(e) => match e.local_name().as_ref() {
+                Event::End(e) => match local(e.name().as_ref()) {
                     "row" => {
                         self.row = self.row.saturating_add(1);
                         self.col = 0;
@@ -148,7 +149,7 @@ impl<'p, R: Read> SheetReader<'p, R> {
                 self.cell_buf.clear();
                 match self.xml.read_event_into(&mut self.cell_buf)? {
                     Event::Start(e) => {
-                        let child = match e.local_name().as_ref() {
+                        let child = match local(e.name().as_ref()) {
                             "v" => Child::V,
                             "is" => Child::Is,
                             "f" => Child::F,
@@ -156,7 +157,7 @@ impl<'p, R: Read> SheetReader<'p, R> {
                         };
                         held = self.read_value(child, typ, style)?;
                     }
-                    Event::End(e) if e.local_name().as_ref() == "c" => break,
+                    Event::End(e) if local(e.name().as_ref()) == "c" => break,
                     Event::Eof => return Err(XmlFail::Eof("c")),
                     _ => {}
                 }
@@ -196,7 +197,7 @@ impl<'p, R: Read> SheetReader<'p, R> {
                 self.cell_buf.clear();
                 match self.xml.read_event_into(&mut self.cell_buf)? {
                     Event::Text(t) => self.raw.extend_from_slice(t.as_ref().as_bytes()),
-                    Event::End(e) if e.local_name().as_ref() == "v" => ended = true,
+                    Event::End(e) if local(e.name().as_ref()) == "v" => ended = true,
                     Event::Eof => return Err(XmlFail::Eof("v")),
                     _ => {}
                 }
@@ -217,7 +218,7 @@ impl<'p, R: Read> SheetReader<'p, R> {
                         Event::Text(t) => self.value.push_str(&t.xml10_content()),
                         Event::GeneralRef(r) => super::text::push_entity(&r, &mut self.value)
                             .ok_or_else(|| XmlFail::Other(format!("an unknown entity &{};", r.as_ref())))?,
-                        Event::End(e) if e.local_name().as_ref() == "v" => break,
+                        Event::End(e) if local(e.name().as_ref()) == "v" => break,
                         Event::Eof => return Err(XmlFail::Eof("v")),
                         _ => {}
                     }
@@ -312,8 +313,8 @@ impl<'p, R: Read> SheetReader<'p, R> {
         loop {
             self.cell_buf.clear();
             match self.xml.read_event_into(&mut self.cell_buf)? {
-                Event::Start(e) if e.local_name().as_ref() == name => depth += 1,
-                Event::End(e) if e.local_name().as_ref() == name => {
+                Event::Start(e) if local(e.name().as_ref()) == name => depth += 1,
+                Event::End(e) if local(e.name().as_ref()) == name => {
                     if depth == 0 {
                         return Ok(());
                     }
@@ -326,31 +327,32 @@ impl<'p, R: Read> SheetReader<'p, R> {
     }
 }
 
-fn attr(e: &BytesStart<'_>, key: &str) -> Option<String> {
-    e.attributes()
-        .with_checks(false)
-        .flatten()
-        .find(|a| a.key.as_ref() == key)
-        .map(|a| a.value.into_owned())
-}
-
 fn bad_ref(what: &str, r: &str) -> XmlFail {
     XmlFail::Other(format!("a {what} reference {r:?} that is not one"))
 }
 
-/// A `<c>`'s position (from `r`, else the next after the last), style and type.
+fn bad_attrs(element: &str) -> XmlFail {
+    XmlFail::Other(format!(
+        "a <{element}> with a malformed attribute (a name without =, or a value without quotes)"
+    ))
+}
+
+/// A `<c>`'s position (from `r`, else the next after the last), style and type, its
+/// attributes read as calamine reads them: up to the third of `r`, `s`, `t` found (a
+/// repeated one counts), stopping at a malformed one.
 fn cell_attrs(e: &BytesStart<'_>, next: Position) -> Result<(Position, Option<usize>, Type), XmlFail> {
     let (mut pos, mut style, mut typ) = (next, None, Type::None);
-    for a in e.attributes().with_checks(false) {
-        let a = a.map_err(|e| XmlFail::Other(e.to_string()))?;
-        match a.key.as_ref() {
+    let mut found = 0;
+    for a in RawAttrs::new(e.attributes_raw()) {
+        let (key, value) = a.map_err(|_| bad_attrs("c"))?;
+        match key {
             "r" => {
-                let (r, c) = cell_ref(a.value.as_bytes()).ok_or_else(|| bad_ref("cell", &a.value))?;
-                pos = (r, c.ok_or_else(|| bad_ref("cell", &a.value))?);
+                let (r, c) = cell_ref(value.as_bytes()).ok_or_else(|| bad_ref("cell", value))?;
+                pos = (r, c.ok_or_else(|| bad_ref("cell", value))?);
             }
-            "s" => style = Some(a.value.parse().unwrap_or(0)),
+            "s" => style = Some(value.parse().unwrap_or(0)),
             "t" => {
-                typ = match a.value.as_ref() {
+                typ = match value {
                     "n" => Type::N,
                     "s" => Type::S,
                     "b" => Type::B,
@@ -361,7 +363,11 @@ fn cell_attrs(e: &BytesStart<'_>, next: Position) -> Result<(Position, Option<us
                     _ => Type::Other,
                 }
             }
-            _ => {}
+            _ => continue,
+        }
+        found += 1;
+        if found == 3 {
+            break;
         }
     }
     Ok((pos, style, typ))

@@ -8,7 +8,7 @@ use quick_xml::events::Event;
 
 use super::super::cells::is_blank;
 use super::text::{push_entity, unescape_excel};
-use super::{Xml, XmlFail};
+use super::{local, Xml, XmlFail};
 
 /// Every string of the table in one buffer, with where each ends: two allocations for
 /// two million strings.
@@ -38,15 +38,16 @@ impl SharedStrings {
         self.text.capacity() + self.ends.capacity() * 4
     }
 
-    /// Reads the table's `<si>` items in order.
-    pub fn read<R: Read>(xml: &mut Xml<R>) -> Result<Self, XmlFail> {
+    /// Reads the table's `<si>` items in order; past `max_bytes` inflated (whatever the
+    /// zip's directory declared) the read stops with [`XmlFail::PartTooLarge`].
+    pub fn read<R: Read>(xml: &mut Xml<R>, max_bytes: u64) -> Result<Self, XmlFail> {
         let mut table = SharedStrings::default();
         let mut buf = Vec::with_capacity(1024);
         let mut scratch = StringScratch::default();
         loop {
             buf.clear();
             match xml.read_event_into(&mut buf)? {
-                Event::Start(e) => match e.local_name().as_ref() {
+                Event::Start(e) => match local(e.name().as_ref()) {
                     "sst" => {
                         let count = e
                             .try_get_attribute("uniqueCount")
@@ -58,13 +59,16 @@ impl SharedStrings {
                     }
                     "si" => {
                         read_item(xml, "si", &mut scratch, &mut table.text, usize::MAX)?;
+                        if xml.get_ref().read > max_bytes {
+                            return Err(XmlFail::PartTooLarge(xml.get_ref().read));
+                        }
                         let end = u32::try_from(table.text.len())
                             .map_err(|_| XmlFail::Other("the shared strings hold more than 4 GiB of text".into()))?;
                         table.ends.push(end);
                     }
                     _ => {}
                 },
-                Event::End(e) if e.local_name().as_ref() == "sst" => break,
+                Event::End(e) if local(e.name().as_ref()) == "sst" => break,
                 Event::Eof => break,
                 _ => {}
             }
@@ -99,15 +103,15 @@ pub fn read_item<R: Read>(
     loop {
         s.buf.clear();
         match xml.read_event_into(&mut s.buf)? {
-            Event::Start(e) if e.local_name().as_ref() == "rPh" => phonetic = true,
-            Event::End(e) if e.local_name().as_ref() == "rPh" => phonetic = false,
-            Event::End(e) if e.local_name().as_ref() == closing => return Ok(()),
-            Event::Start(e) if e.local_name().as_ref() == "t" && !phonetic => {
+            Event::Start(e) if local(e.name().as_ref()) == "rPh" => phonetic = true,
+            Event::End(e) if local(e.name().as_ref()) == "rPh" => phonetic = false,
+            Event::End(e) if local(e.name().as_ref()) == closing => return Ok(()),
+            Event::Start(e) if local(e.name().as_ref()) == "t" && !phonetic => {
                 let preserve = e
-                    .try_get_attribute("xml:space")
-                    .ok()
+                    .attributes()
+                    .with_checks(false)
                     .flatten()
-                    .is_some_and(|a| a.value.as_ref() == "preserve");
+                    .any(|a| a.key.as_ref() == "xml:space" && a.value.as_ref() == "preserve");
                 s.t.clear();
                 loop {
                     s.inner.clear();
@@ -116,7 +120,7 @@ pub fn read_item<R: Read>(
                         Event::CData(t) => s.t.push_str(&t.xml10_content()),
                         Event::GeneralRef(r) => push_entity(&r, &mut s.t)
                             .ok_or_else(|| XmlFail::Other(format!("an unknown entity &{};", r.as_ref())))?,
-                        Event::End(end) if end.local_name().as_ref() == "t" => break,
+                        Event::End(end) if local(end.name().as_ref()) == "t" => break,
                         Event::Eof => return Err(XmlFail::Eof("t")),
                         _ => {}
                     }
@@ -142,6 +146,30 @@ pub fn read_item<R: Read>(
             }
             Event::Eof => return Err(XmlFail::Eof("si")),
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(xml: &str, max_bytes: u64) -> Result<SharedStrings, XmlFail> {
+        SharedStrings::read(&mut super::super::xml(xml.as_bytes(), 1 << 20), max_bytes)
+    }
+
+    #[test]
+    fn the_table_is_refused_past_its_byte_limit_as_it_streams() {
+        let xml: String = std::iter::once("<sst>".to_string())
+            .chain((0..1000).map(|i| format!("<si><t>字符串{i}</t></si>")))
+            .chain(std::iter::once("</sst>".to_string()))
+            .collect();
+        let table = read(&xml, u64::MAX).expect("read");
+        assert_eq!((table.len(), table.get(999)), (1000, Some("字符串999")));
+        match read(&xml, 4096) {
+            Err(XmlFail::PartTooLarge(read)) => assert!(read > 4096, "{read}"),
+            Err(e) => panic!("another error: {e:?}"),
+            Ok(t) => panic!("read {} strings", t.len()),
         }
     }
 }
