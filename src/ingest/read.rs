@@ -1,4 +1,4 @@
-//! Reading a whole file: a reader thread streams each sheet's rows (calamine) while this
+//! Reading a whole file: a reader thread streams each sheet's rows (ingest/workbook) while this
 //! thread walks them (header band, merged cells, skips), maps each data row with its kind
 //! and builds Arrow batches. Memory is bounded by a batch however long the sheet.
 
@@ -46,7 +46,7 @@ pub struct Outputs<'a> {
 pub const BATCH_ROWS: usize = 65_536;
 
 /// Reads every sheet: rows are mapped on this thread while a reader thread streams them
-/// (calamine), and each full batch of mapped rows goes to `outputs.rows`, each batch of
+/// (ingest/workbook), and each full batch of mapped rows goes to `outputs.rows`, each batch of
 /// rejects (as `rejects` rows) to `outputs.rejects`, rows a companion takes to
 /// `outputs.companion`, so memory is bounded by a batch however many rows are good or
 /// bad. `progress` is called with the running count of rows read. Returns the per-sheet
