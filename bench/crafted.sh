@@ -13,9 +13,9 @@ work="${BENCH_DIR:-/tmp/ceping-bench}/crafted"
 mkdir -p "$work"
 declare -A size=(
     [cell-spaces]=1536M [cell-text]=1536M [between]=1536M [comment]=1536M
-    [merges]=62000000 [rows]=2400000 [sst-unused]=1536M [sst-many]=1536M [sst-lying]=1536M
+    [cell-wide]=1000K [cell-runs]=1536M [merges]=62000000 [rows]=2400000 [sst-unused]=1536M [sst-many]=1536M [sst-lying]=1536M
 )
-classes=("${@:-cell-spaces cell-text between comment merges rows sst-unused sst-many sst-lying}")
+classes=("${@:-cell-spaces cell-text cell-wide cell-runs between comment merges rows sst-unused sst-many sst-lying}")
 printf '| file | crafted part | on disk | answer | wall s | peak RSS MB |\n|---|---:|---:|---|---:|---:|\n'
 for class in ${classes[@]}; do
     f="$work/$class-${size[$class]}.xlsx"
@@ -30,7 +30,7 @@ for class in ${classes[@]}; do
     if grep -q "loaded" "$work/out.log"; then
         answer="loaded: $(grep -o '[0-9]* loaded' "$work/out.log" | tail -1)"
     else
-        answer="refused: $(grep -v '^ *Command\|^\s' "$log" | grep -o 'more than the limit [a-z_]* = [0-9]*\|markup (a tag or comment) longer than [0-9]* bytes\|is corrupt: .*' | head -1 || true)"
+        answer="refused: $(grep -v '^ *Command\|^\s' "$log" | grep -o 'more than the limit [a-z_]* = [0-9]*\|the [a-z]* is corrupt: .*' | head -1 || true)"
     fi
     printf '| %s | %s | %s | %s | %.1f | %s |\n' "$class" "${size[$class]}" "$(du -h "$f" | cut -f1)" "$answer" "$w" "$m"
 done

@@ -10,6 +10,10 @@ Each file is a 2020 plan (header + two good rows) with the crafted part added:
 
   cell-spaces   one inline cell of SIZE spaces (xml:space="preserve"): a blank cell
   cell-text     one inline cell of "x" then SIZE spaces: a cell past cell_chars
+  cell-wide     one inline cell of SIZE bytes of ideographic spaces written as entities
+                (&#12288;): blank, but not to a byte scan, and 3 bytes a character
+  cell-runs     one inline cell of SIZE bytes of rich-text runs each holding a space:
+                blank, in millions of small pieces
   between       SIZE bytes of whitespace between two rows
   comment       a comment of SIZE bytes between two rows
   merges        SIZE <mergeCell> elements
@@ -46,12 +50,16 @@ def good(r):
 
 
 def repeat(z, text, count):
-    """Writes `text` repeated to make `count` bytes, a block at a time."""
-    block = (text * (BLOCK // len(text) + 1))[:BLOCK].encode()
-    left = count
+    """Writes whole copies of `text` (ASCII) making `count` bytes or just under, a block
+    at a time."""
+    piece = text.encode()
+    per = max(1, BLOCK // len(piece))
+    block = piece * per
+    left = count // len(piece)
     while left > 0:
-        z.write(block[: min(left, len(block))])
-        left -= len(block)
+        k = min(left, per)
+        z.write(block[: k * len(piece)])
+        left -= k
 
 
 def put(zf, name, text):
@@ -87,6 +95,12 @@ with zipfile.ZipFile(OUT, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
             z.write(f'<row r="3"><c r="A3" t="inlineStr"><is><t>市教委</t></is></c><c r="B3" t="inlineStr"><is><t xml:space="preserve">{lead}'.encode())
             repeat(z, " ", n)
             z.write('</t></is></c><c r="C3" t="inlineStr"><is><t>系统3</t></is></c><c r="D3" t="inlineStr"><is><t>第三级</t></is></c></row>'.encode())
+        elif CLASS in ("cell-wide", "cell-runs"):
+            piece = "&#12288;" if CLASS == "cell-wide" else '<r><t xml:space="preserve"> </t></r>'
+            inner = ("<t>", "</t>") if CLASS == "cell-wide" else ("", "")
+            z.write(f'<row r="3"><c r="A3" t="inlineStr"><is><t>市教委</t></is></c><c r="B3" t="inlineStr"><is>{inner[0]}'.encode())
+            repeat(z, piece, n)
+            z.write(f'{inner[1]}</is></c><c r="C3" t="inlineStr"><is><t>系统3</t></is></c><c r="D3" t="inlineStr"><is><t>第三级</t></is></c></row>'.encode())
         elif CLASS == "between":
             repeat(z, " \n", n)
         elif CLASS == "comment":

@@ -637,11 +637,18 @@ fn crafted(wh: &TestWarehouse, class: &str, size: &str) -> PathBuf {
 /// never holds a token, a value or the merged regions past their bounds.
 #[test]
 fn crafted_files_are_answered_in_bounded_memory() {
-    // Loaded: a blank cell of 120 MB of spaces, 120 MB of whitespace between rows.
-    for class in ["cell-spaces", "between"] {
+    // Loaded: a blank cell of 120 MB of spaces, 120 MB of whitespace between rows, a cell
+    // of ideographic spaces as entities (3 bytes a character: a cut at the byte bound would
+    // split one; it panicked once), a blank cell in a million rich-text runs.
+    for (class, size) in [
+        ("cell-spaces", "120M"),
+        ("between", "120M"),
+        ("cell-wide", "1000K"),
+        ("cell-runs", "40M"),
+    ] {
         let wh = TestWarehouse::new();
         wh.run(&["init"]);
-        let file = crafted(&wh, class, "120M");
+        let file = crafted(&wh, class, size);
         let (ok, peak_mb, err) = peak_rss(&wh, &["ingest", file.to_str().unwrap()]);
         assert!(ok, "{class}: {err}");
         assert!(peak_mb < 200, "{class}: {peak_mb} MB");

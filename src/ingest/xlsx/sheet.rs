@@ -7,8 +7,7 @@ use std::io::Read;
 
 use quick_xml::events::{BytesStart, Event};
 
-use super::super::cells::is_blank;
-use super::strings::{read_item, SharedStrings, StringScratch};
+use super::strings::{hold_bounded, read_item, SharedStrings, StringScratch};
 use super::text::{cell_ref, raw_attr, unescape_excel, NumberFormat, RawAttrs};
 use super::{local, Xml, XmlFail};
 
@@ -212,6 +211,7 @@ impl<'p, R: Read> SheetReader<'p, R> {
             }
             Child::V => {
                 self.value.clear();
+                let mut over = false;
                 loop {
                     self.cell_buf.clear();
                     match self.xml.read_event_into(&mut self.cell_buf)? {
@@ -222,12 +222,7 @@ impl<'p, R: Read> SheetReader<'p, R> {
                         Event::Eof => return Err(XmlFail::Eof("v")),
                         _ => {}
                     }
-                    if self.value.len() > self.bound {
-                        if !is_blank(&self.value) {
-                            return Err(XmlFail::TooLong);
-                        }
-                        self.value.truncate(self.bound);
-                    }
+                    hold_bounded(&mut self.value, 0, &mut over, self.bound)?;
                 }
                 match typ {
                     Type::Str => {

@@ -87,10 +87,28 @@ pub struct StringScratch {
     t: String,
 }
 
+/// Holds a value to `bound` bytes as its text arrives: past the bound the value must be
+/// blank — what is held is then dropped (the value is blank either way) and from there on
+/// only text that arrives later is looked at, so a value arriving in many small pieces
+/// costs time in proportion to its length — else the read stops with
+/// [`XmlFail::TooLong`]. `over` says the bound was passed; text held after that must
+/// stay blank.
+pub(super) fn hold_bounded(text: &mut String, from: usize, over: &mut bool, bound: usize) -> Result<(), XmlFail> {
+    if !*over && text.len() - from <= bound {
+        return Ok(());
+    }
+    if !is_blank(&text[from..]) {
+        return Err(XmlFail::TooLong);
+    }
+    text.truncate(from);
+    *over = true;
+    Ok(())
+}
+
 /// Reads a string item up to its end tag (`closing`, a local name), appending its text
 /// to `out`. More than `bound` bytes of text that is not blank stops the read with
 /// [`XmlFail::TooLong`]; blank text past the bound is dropped (the item is blank either
-/// way).
+/// way, see [`hold_bounded`]).
 pub fn read_item<R: Read>(
     xml: &mut Xml<R>,
     closing: &str,
@@ -100,6 +118,7 @@ pub fn read_item<R: Read>(
 ) -> Result<(), XmlFail> {
     let start = out.len();
     let mut phonetic = false;
+    let mut item_over = false;
     loop {
         s.buf.clear();
         match xml.read_event_into(&mut s.buf)? {
@@ -113,6 +132,7 @@ pub fn read_item<R: Read>(
                     .flatten()
                     .any(|a| a.key.as_ref() == "xml:space" && a.value.as_ref() == "preserve");
                 s.t.clear();
+                let mut t_over = false;
                 loop {
                     s.inner.clear();
                     match xml.read_event_into(&mut s.inner)? {
@@ -124,12 +144,7 @@ pub fn read_item<R: Read>(
                         Event::Eof => return Err(XmlFail::Eof("t")),
                         _ => {}
                     }
-                    if s.t.len() > bound {
-                        if !is_blank(&s.t) {
-                            return Err(XmlFail::TooLong);
-                        }
-                        s.t.truncate(s.t.len().min(bound));
-                    }
+                    hold_bounded(&mut s.t, 0, &mut t_over, bound)?;
                 }
                 let text = if preserve {
                     s.t.as_str()
@@ -137,12 +152,8 @@ pub fn read_item<R: Read>(
                     s.t.trim_matches([' ', '\t', '\r', '\n'])
                 };
                 out.push_str(&unescape_excel(text));
-                if out.len() - start > bound {
-                    if !is_blank(&out[start..]) {
-                        return Err(XmlFail::TooLong);
-                    }
-                    out.truncate(start);
-                }
+                item_over |= t_over;
+                hold_bounded(out, start, &mut item_over, bound)?;
             }
             Event::Eof => return Err(XmlFail::Eof("si")),
             _ => {}
@@ -156,6 +167,43 @@ mod tests {
 
     fn read(xml: &str, max_bytes: u64) -> Result<SharedStrings, XmlFail> {
         SharedStrings::read(&mut super::super::xml(xml.as_bytes(), 1 << 20), max_bytes)
+    }
+
+    /// An inline item (what follows `<is>`) read with a bound of `bound` bytes.
+    fn item(body: &str, bound: usize) -> Result<String, XmlFail> {
+        let text = format!("<is>{body}</is>");
+        let mut xml = super::super::xml(text.as_bytes(), 1 << 20);
+        let mut buf = Vec::new();
+        assert!(matches!(xml.read_event_into(&mut buf), Ok(Event::Start(_))));
+        let mut out = String::from("before|");
+        read_item(&mut xml, "is", &mut StringScratch::default(), &mut out, bound)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn blank_text_past_the_bound_is_dropped_on_a_character_boundary() {
+        // U+3000 is blank and 3 bytes long: a cut at 10 bytes would split one.
+        let wide = "\u{3000}".repeat(5);
+        eprintln!("{:?}", item(&format!("<t xml:space=\"preserve\">{wide}</t>"), 10));
+        let blank = |r: Result<String, XmlFail>| r.map(|s| s["before|".len()..].chars().all(char::is_whitespace));
+        assert!(matches!(
+            blank(item(&format!("<t xml:space=\"preserve\">{wide}</t>"), 10)),
+            Ok(true)
+        ));
+        // as entities: one event each, the held text looked at once
+        let refs = "&#12288;".repeat(5000);
+        assert!(matches!(blank(item(&format!("<t>{refs}</t>"), 10)), Ok(true)));
+        // in many runs, each on its own below the bound
+        let runs = "<r><t xml:space=\"preserve\">\u{3000} </t></r>".repeat(5000);
+        assert!(matches!(blank(item(&runs, 10)), Ok(true)));
+        // text after a blank run past the bound is too long, however short itself
+        assert!(matches!(
+            item(&format!("{runs}<r><t>x</t></r>"), 10),
+            Err(XmlFail::TooLong)
+        ));
+        assert!(matches!(item(&format!("<t>{refs}x</t>"), 10), Err(XmlFail::TooLong)));
+        // within the bound, kept as it is
+        assert_eq!(item("<t>\u{3000}a</t>", 10).unwrap(), "before|\u{3000}a");
     }
 
     #[test]
