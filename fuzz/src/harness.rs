@@ -63,30 +63,40 @@ pub fn xlsx_merges(data: &[u8]) {
 /// (which refuses the first two and ignores the dimension).
 fn overflows_calamine(data: &[u8]) -> bool {
     memchr::memchr_iter(b'=', data).any(|at| {
-        let name_len = data[..at]
+        // the attribute's name, with any whitespace before the `=` (calamine allows it)
+        let before = data[..at].iter().rev().take_while(|b| b.is_ascii_whitespace()).count();
+        let end = at - before;
+        let name_len = data[..end]
             .iter()
             .rev()
             .take_while(|b| b.is_ascii_alphanumeric())
             .count();
-        let name = &data[at - name_len..at];
+        let name = &data[end - name_len..end];
         if name != b"r" && name != b"ref" {
             return false;
         }
-        let value = data[at + 1..]
-            .strip_prefix(b"\"")
-            .or_else(|| data[at + 1..].strip_prefix(b"'"));
+        let after = data[at + 1..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let quoted = &data[at + 1 + after..];
+        let value = quoted.strip_prefix(b"\"").or_else(|| quoted.strip_prefix(b"'"));
         value.is_some_and(|v| {
-            let (first, letters, digits) = cell_ref(v);
-            if letters > 6 || digits > 9 {
-                return true;
+            // every part of a `ref="A1:B2[:…]"`: calamine converts each before it counts
+            // them, overflowing on a long one; and a range whose end lies before its
+            // start (calamine's get_dimension subtracts unchecked)
+            let mut parts = Vec::new();
+            let mut rest = v;
+            loop {
+                let (at, letters, digits) = cell_ref(rest);
+                if letters > 6 || digits > 9 {
+                    return true;
+                }
+                parts.push(at);
+                rest = &rest[letters + digits..];
+                match rest.strip_prefix(b":") {
+                    Some(more) => rest = more,
+                    None => break,
+                }
             }
-            // a `ref="Q1:E5"` whose end lies before its start: calamine's get_dimension
-            // subtracts the start from the end unchecked
-            let rest = &v[letters + digits..];
-            rest.first() == Some(&b':') && {
-                let (last, letters, digits) = cell_ref(&rest[1..]);
-                letters > 6 || digits > 9 || last.0 < first.0 || last.1 < first.1
-            }
+            matches!(parts.as_slice(), [first, last] if last.0 < first.0 || last.1 < first.1)
         })
     })
 }

@@ -134,6 +134,7 @@ fn cell_ref(s: &str) -> Option<(u32, u32)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::runs::tests::Chunked;
     use super::*;
 
     #[test]
@@ -204,16 +205,5 @@ mod tests {
             }
         }
         assert!(checked >= 3, "only {checked} sheets with merged cells");
-    }
-
-    /// A reader that hands out at most `n` bytes per call.
-    struct Chunked<'a>(&'a [u8], usize);
-    impl Read for Chunked<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.0.len().min(buf.len()).min(self.1);
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
     }
 }

@@ -231,11 +231,11 @@ impl<R: Read> BufRead for Runs<R> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    /// A reader that hands out at most `n` bytes per call.
-    struct Chunked<'a>(&'a [u8], usize);
+    /// A reader that hands out at most `n` bytes per call (also for merges.rs's tests).
+    pub struct Chunked<'a>(pub &'a [u8], pub usize);
     impl Read for Chunked<'_> {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             let n = self.0.len().min(buf.len()).min(self.1);

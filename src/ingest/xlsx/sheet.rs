@@ -274,6 +274,10 @@ impl<'p, R: Read> SheetReader<'p, R> {
                 }
             }
             Type::E => {
+                // as calamine: an error cell whose `<v>` holds no text first has no value
+                if v.is_empty() {
+                    return Ok(Held::Empty);
+                }
                 self.value.clear();
                 self.value.push_str(v);
                 Ok(Held::Error)
