@@ -32,6 +32,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "CEPING_MEMORY_LIMIT", value_name = "SIZE", value_parser = crate::settings::size::parse_usize)]
     pub memory_limit: Option<usize>,
 
+    /// Where the server's users file (users.toml) and audit trail (audit.jsonl) live
+    /// (default: <warehouse>/_access; an s3:// warehouse needs one on this machine).
+    #[arg(long, global = true, env = "CEPING_ACCESS_DIR", value_name = "DIR")]
+    pub access_dir: Option<PathBuf>,
+
     /// More log output on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -149,6 +154,34 @@ pub enum Command {
     /// Serve the warehouse over the PostgreSQL wire protocol, read-only, for psql, BI
     /// tools (DBeaver, Metabase, Power BI) and Python. Stops on Ctrl-C / SIGTERM.
     Serve(ServeArgs),
+    /// The users of `ceping serve`: each logs in with its own password and sees what its
+    /// role allows (office: everything; department: its department's rows; auditor:
+    /// everything and the audit trail). A running server reads the file again on change.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// The server's audit trail: every connection and statement (user, address, time,
+    /// statement, rows, duration, refused or not), oldest first.
+    Audit {
+        /// Only this user's records.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only records at or after this time (YYYY-MM-DD or RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only `connect` or `statement` records.
+        #[arg(long, value_name = "EVENT")]
+        event: Option<String>,
+        /// Only refused logins and statements.
+        #[arg(long)]
+        refused: bool,
+        /// The last N records (after the filters).
+        #[arg(long, value_name = "N")]
+        last: Option<usize>,
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
     /// Write a year's department preview sheets (计划预告单): one .xlsx per department.
     Export {
         #[command(subcommand)]
@@ -172,6 +205,29 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: OutputFormat,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Add a user, or give an existing one a new password, role or department. The
+    /// password is asked for on the terminal (twice), or read from the first line of
+    /// standard input when that is not a terminal; it is never an argument.
+    Add {
+        name: String,
+        /// office, department or auditor.
+        #[arg(long)]
+        role: crate::access::Role,
+        /// The department (主管部门) a department user sees, as the tables name it.
+        #[arg(long, required_if_eq("role", "department"))]
+        department: Option<String>,
+    },
+    /// The users, their roles and departments (never a password).
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: OutputFormat,
+    },
+    /// Remove a user; its open sessions end at their next statement.
+    Remove { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -236,6 +292,10 @@ pub struct ServeArgs {
     /// Seconds open connections get to finish after Ctrl-C / SIGTERM.
     #[arg(long, value_name = "SECONDS", default_value_t = 10)]
     pub drain: u64,
+    /// Seconds a login lasts; a session older than this is ended at its next statement
+    /// and must log in again.
+    #[arg(long, value_name = "SECONDS", default_value_t = 28_800)]
+    pub session_lifetime: u64,
 }
 
 #[derive(Debug, clap::Args)]

@@ -85,6 +85,9 @@ pub enum Error {
     /// The server cannot start (address, password, TLS).
     #[error("{0}")]
     Serve(String),
+    /// The users file or the audit log (`ceping user`, `ceping audit`, `ceping serve`).
+    #[error("`{}`: {message}", path.display())]
+    Access { path: PathBuf, message: String },
     /// A bug: a thread ended without an answer.
     #[error("internal error: {0}")]
     Internal(String),

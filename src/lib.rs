@@ -14,6 +14,7 @@ pub mod sql;
 pub mod warehouse;
 
 pub use error::{Error, Result};
+pub mod access;
 pub mod app;
 pub mod chart;
 pub mod ingest;

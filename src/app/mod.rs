@@ -1,6 +1,7 @@
 //! The command-line front end: one function per command that resolves arguments, calls
 //! the operations layer ([`crate::ops`]) and renders the result on stdout.
 
+mod access;
 mod ingest;
 mod repl;
 mod serve;
@@ -32,6 +33,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
         warehouse: cli.warehouse.clone(),
         limits: cli.limits.clone(),
         memory_limit: cli.memory_limit,
+        access_dir: cli.access_dir.clone(),
     })
     .map_err(anyhow::Error::msg)
 }
@@ -67,6 +69,26 @@ async fn run_to(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         }
         Command::Sql(args) => run_sql(&wh, args, out).await,
         Command::Serve(args) => serve::run(&wh, args).await,
+        Command::User { action } => access::user(&wh, action, out).await,
+        Command::Audit {
+            user,
+            since,
+            event,
+            refused,
+            last,
+            format,
+        } => access::audit(
+            &wh,
+            access::AuditFilter {
+                user,
+                since,
+                event,
+                refused,
+                last,
+            },
+            format,
+            out,
+        ),
         Command::History { format } => {
             let (schema, batches) = ops::history(&wh).await?;
             write_batches(&schema, &batches, format, out)?;

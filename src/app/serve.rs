@@ -26,6 +26,16 @@ pub async fn run(wh: &Warehouse, args: ServeArgs) -> anyhow::Result<ExitCode> {
         query_timeout: Duration::from_secs(args.query_timeout.max(1)),
         memory_limit: wh.settings().query.memory_limit,
         drain: Duration::from_secs(args.drain),
+        access_dir: match crate::access::access_dir(wh.settings().access_dir.as_deref(), wh.local_root()) {
+            Ok(dir) => Some(dir),
+            Err(_) => {
+                eprintln!(
+                    "ceping serve: no access directory for an s3:// warehouse (--access-dir): no users, no audit trail"
+                );
+                None
+            }
+        },
+        session_lifetime: Duration::from_secs(args.session_lifetime.max(1)),
     };
     let server = serve::bind(wh.clone(), options).await?;
     let addr = server.local_addr()?;

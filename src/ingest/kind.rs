@@ -43,6 +43,15 @@ pub trait SourceKind: Sync {
     /// Maps one data row to the table's own columns (lineage is added by the caller).
     fn map_row(&self, row: &FieldRow<'_>, ctx: &Context) -> Result<Vec<Value>, RowError>;
 
+    /// For a table without a `department` column: a query over the warehouse's tables
+    /// giving each of its rows (all its columns) and `ceping_owner`, the department the
+    /// row belongs to — what a department user of the server sees of it
+    /// (`access::scope`). `None`: the table's `department` column decides, or (without
+    /// one) no department sees its rows.
+    fn department_owner(&self) -> Option<&'static str> {
+        None
+    }
+
     /// The key rows are upserted on (empty: appended).
     fn key(&self) -> &'static [&'static str] {
         self.table().key()

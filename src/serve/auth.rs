@@ -10,45 +10,21 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use datafusion_postgres::pgwire::api::auth::noop::NoopStartupHandler;
-use datafusion_postgres::pgwire::api::auth::sasl::scram::{
-    gen_salted_password, random_nonce, ScramAuth, SCRAM_ITERATIONS,
-};
-use datafusion_postgres::pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use datafusion_postgres::pgwire::api::auth::{
-    AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
+    finish_authentication, protocol_negotiation, save_startup_parameters_to_metadata, DefaultServerParameterProvider,
+    StartupHandler,
 };
-use datafusion_postgres::pgwire::api::{ClientInfo, ConnectionManager, PgWireConnectionState};
+use datafusion_postgres::pgwire::api::{
+    ClientInfo, ConnectionManager, PgWireConnectionState, PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
+};
 use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
-use datafusion_postgres::pgwire::messages::startup::ParameterStatus;
+use datafusion_postgres::pgwire::messages::startup::{Authentication, ParameterStatus};
 use datafusion_postgres::pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
-use futures::Sink;
+use futures::{Sink, SinkExt};
 
-/// The one password clients must give, kept only as SCRAM's salted hash.
-pub struct Secret {
-    salt: Vec<u8>,
-    salted: Vec<u8>,
-}
-
-impl Secret {
-    pub fn new(password: &str) -> Self {
-        let salt = random_nonce().into_bytes();
-        let salted = gen_salted_password(password, &salt, SCRAM_ITERATIONS);
-        Secret { salt, salted }
-    }
-}
-
-impl Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(..)")
-    }
-}
-
-#[async_trait]
-impl AuthSource for Secret {
-    async fn get_password(&self, _login: &LoginInfo) -> PgWireResult<Password> {
-        Ok(Password::new(Some(self.salt.clone()), self.salted.clone()))
-    }
-}
+use super::accounts::{Accounts, Login, USER};
+use crate::access::audit::Record;
+use crate::access::scram::{self, Exchange, Failure, Verifier};
 
 /// Wrong-password counts per client address.
 #[derive(Default)]
@@ -91,10 +67,10 @@ impl Failures {
 
 /// How a connection is let in.
 pub enum Door {
-    /// No password (loopback only).
+    /// No password (loopback, no users, no shared password).
     Open(OpenDoor),
-    /// SCRAM-SHA-256 with the server's password.
-    Password(Box<SASLAuthStartupHandler<DefaultServerParameterProvider>>),
+    /// SCRAM-SHA-256 against the users file or the shared password.
+    Scram(Box<ScramDoor>),
     /// Refused before authentication, with this SQLSTATE and message.
     Closed(&'static str, String),
 }
@@ -118,7 +94,6 @@ impl NoopStartupHandler for OpenDoor {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        use futures::SinkExt;
         for (name, value) in [
             ("server_version", super::identity::server_version()),
             ("default_transaction_read_only", "on".to_string()),
@@ -134,47 +109,136 @@ impl NoopStartupHandler for OpenDoor {
     }
 }
 
+/// The server side of SCRAM-SHA-256 over [`scram`]'s stored verifiers (pgwire's own
+/// handler needs the salted password itself, which would let whoever reads the users
+/// file log in).
+pub struct ScramDoor {
+    accounts: Arc<Accounts>,
+    manager: Arc<ConnectionManager>,
+    parameters: DefaultServerParameterProvider,
+    state: tokio::sync::Mutex<Option<(Exchange, Verifier, Login)>>,
+}
+
+const SCRAM_SHA_256: &str = "SCRAM-SHA-256";
+
+#[async_trait]
+impl StartupHandler for ScramDoor {
+    async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let invalid = |m: String| PgWireError::InvalidScramMessage(m);
+        match message {
+            PgWireFrontendMessage::Startup(ref startup) => {
+                protocol_negotiation(client, startup).await?;
+                save_startup_parameters_to_metadata(client, startup);
+                client.set_state(PgWireConnectionState::AuthenticationInProgress);
+                client
+                    .send(PgWireBackendMessage::Authentication(Authentication::SASL(vec![
+                        SCRAM_SHA_256.to_string(),
+                    ])))
+                    .await?;
+            }
+            PgWireFrontendMessage::PasswordMessageFamily(msg) => {
+                let mut state = self.state.lock().await;
+                let user = client.metadata().get(USER).cloned().unwrap_or_default();
+                match state.take() {
+                    None => {
+                        let first = msg.into_sasl_initial_response()?;
+                        if first.auth_method != SCRAM_SHA_256 {
+                            return Err(PgWireError::UnsupportedSASLAuthMethod(first.auth_method));
+                        }
+                        let data = first.data.unwrap_or_default();
+                        let text =
+                            std::str::from_utf8(&data).map_err(|_| invalid("client-first is not UTF-8".into()))?;
+                        let (verifier, login) = self.accounts.login_for(&user);
+                        let (exchange, server_first) =
+                            Exchange::start(text, &verifier, &scram::nonce()).map_err(|f| match f {
+                                Failure::Malformed(m) => invalid(m),
+                                Failure::WrongPassword => PgWireError::InvalidPassword(user.clone()),
+                            })?;
+                        client
+                            .send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(
+                                server_first.into_bytes().into(),
+                            )))
+                            .await?;
+                        *state = Some((exchange, verifier, login));
+                    }
+                    Some((exchange, verifier, login)) => {
+                        let last = msg.into_sasl_response()?;
+                        let text =
+                            std::str::from_utf8(&last.data).map_err(|_| invalid("client-final is not UTF-8".into()))?;
+                        let server_final = match exchange.finish(text, &verifier) {
+                            Ok(f) if login != Login::Unknown => f,
+                            Ok(_) | Err(Failure::WrongPassword) => return Err(PgWireError::InvalidPassword(user)),
+                            Err(Failure::Malformed(m)) => return Err(invalid(m)),
+                        };
+                        client
+                            .feed(PgWireBackendMessage::Authentication(Authentication::SASLFinal(
+                                server_final.into_bytes().into(),
+                            )))
+                            .await?;
+                        Accounts::logged_in(client.metadata_mut(), &login);
+                        let (pid, secret_key) = RandomPidSecretKeyGenerator::default().generate(client);
+                        client.set_pid_and_secret_key(pid, secret_key.clone());
+                        let (handle, guard) = self.manager.register(pid, secret_key);
+                        client.session_extensions().insert(handle);
+                        client.session_extensions().insert(guard);
+                        finish_authentication(client, &self.parameters).await?;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
 /// The rules of the server's startup: one per connection (SCRAM keeps per-connection
 /// state).
 pub struct Gate {
     door: Door,
     tls_required: bool,
     failures: Arc<Failures>,
+    accounts: Option<Arc<Accounts>>,
 }
 
 impl Gate {
     pub fn new(
-        secret: Option<&Arc<Secret>>,
+        accounts: Arc<Accounts>,
         tls_required: bool,
         failures: Arc<Failures>,
         manager: Arc<ConnectionManager>,
     ) -> Self {
-        let door = match secret {
-            None => Door::Open(OpenDoor { manager }),
-            Some(secret) => {
-                let mut parameters = DefaultServerParameterProvider::default();
-                parameters.default_transaction_read_only = true;
-                parameters.server_version = super::identity::server_version();
-                let scram = ScramAuth::new(secret.clone());
-                Door::Password(Box::new(
-                    SASLAuthStartupHandler::new(Arc::new(parameters))
-                        .with_scram(scram)
-                        .with_connection_manager(manager),
-                ))
-            }
+        let door = if accounts.open() {
+            Door::Open(OpenDoor { manager })
+        } else {
+            let mut parameters = DefaultServerParameterProvider::default();
+            parameters.default_transaction_read_only = true;
+            parameters.server_version = super::identity::server_version();
+            Door::Scram(Box::new(ScramDoor {
+                accounts: accounts.clone(),
+                manager,
+                parameters,
+                state: tokio::sync::Mutex::new(None),
+            }))
         };
         Gate {
             door,
             tls_required,
             failures,
+            accounts: Some(accounts),
         }
     }
 
-    pub fn closed(sqlstate: &'static str, message: String) -> Self {
+    pub fn closed(sqlstate: &'static str, message: String, accounts: Arc<Accounts>) -> Self {
         Gate {
             door: Door::Closed(sqlstate, message),
             tls_required: false,
             failures: Arc::default(),
+            accounts: Some(accounts),
         }
     }
 }
@@ -186,6 +250,46 @@ fn fatal(sqlstate: &str, message: String) -> PgWireError {
 #[async_trait]
 impl StartupHandler for Gate {
     async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let ip = client.socket_addr().ip();
+        let startup_user = match &message {
+            PgWireFrontendMessage::Startup(startup) => startup.parameters.get(USER).cloned(),
+            _ => None,
+        };
+        let result = self.let_in(client, message).await;
+        match &result {
+            Err(PgWireError::InvalidPassword(user)) => {
+                tracing::warn!(%ip, user, "serve: wrong password");
+                self.audit_connect(
+                    client,
+                    startup_user.as_deref(),
+                    Some("wrong password or unknown user".into()),
+                );
+                tokio::time::sleep(self.failures.failed(ip)).await;
+            }
+            Err(e) => {
+                let message = match e {
+                    PgWireError::UserError(info) => info.message.clone(),
+                    other => other.to_string(),
+                };
+                self.audit_connect(client, startup_user.as_deref(), Some(message));
+            }
+            Ok(()) if matches!(client.state(), PgWireConnectionState::ReadyForQuery) => {
+                self.failures.succeeded(ip);
+                self.audit_connect(client, None, None);
+            }
+            _ => {}
+        }
+        result
+    }
+}
+
+impl Gate {
+    async fn let_in<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -208,20 +312,41 @@ impl StartupHandler for Gate {
                 tokio::time::sleep(Failures::delay(count)).await;
             }
         }
-        let result = match &self.door {
+        match &self.door {
             Door::Open(d) => d.on_startup(client, message).await,
-            Door::Password(d) => d.on_startup(client, message).await,
+            Door::Scram(d) => d.on_startup(client, message).await,
             Door::Closed(..) => Ok(()),
-        };
-        match &result {
-            Err(PgWireError::InvalidPassword(user)) => {
-                tracing::warn!(%ip, user, "serve: wrong password");
-                tokio::time::sleep(self.failures.failed(ip)).await;
-            }
-            Ok(()) if matches!(client.state(), PgWireConnectionState::ReadyForQuery) => self.failures.succeeded(ip),
-            _ => {}
         }
-        result
+    }
+
+    /// A login let in (`refused` none) or refused, in the audit trail.
+    fn audit_connect<C: ClientInfo>(&self, client: &C, user: Option<&str>, refused: Option<String>) {
+        let Some(accounts) = &self.accounts else {
+            return;
+        };
+        let metadata = client.metadata();
+        let user = user
+            .map(str::to_string)
+            .or_else(|| metadata.get(USER).cloned())
+            .unwrap_or_default();
+        let mut record = Record::now("connect", &user, &client.socket_addr().to_string());
+        match refused {
+            Some(why) => {
+                record.outcome = "refused".into();
+                record.message = Some(why);
+            }
+            None => match accounts.check(metadata) {
+                Ok(who) => {
+                    record.role = Some(who.role().into());
+                    record.department = who.department().map(Into::into);
+                }
+                Err(e) => {
+                    record.outcome = "refused".into();
+                    record.message = Some(e.to_string());
+                }
+            },
+        }
+        accounts.record(&record);
     }
 }
 
@@ -243,10 +368,5 @@ mod tests {
         assert_eq!(Failures::delay(f.count(ip)), Duration::from_secs(8));
         f.succeeded(ip);
         assert_eq!(f.count(ip), 0);
-    }
-
-    #[test]
-    fn secret_is_not_printed() {
-        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(..)");
     }
 }

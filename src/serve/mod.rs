@@ -1,14 +1,20 @@
 //! `ceping serve`: the warehouse over the PostgreSQL wire protocol, for psql, BI tools
 //! and Python. A thin layer: datafusion-postgres speaks the protocol; every statement
-//! reads one warehouse snapshot ([`snapshots`]); [`policy`] keeps the warehouse
-//! read-only; [`auth`] decides who is let in; [`service`] applies the limits.
+//! reads one warehouse snapshot as its user's role sees it ([`snapshots`], [`scopes`]);
+//! [`policy`] keeps the warehouse read-only; [`auth`] decides who is let in and
+//! [`accounts`] who a statement runs as; [`audit`] writes the trail; [`service`] applies
+//! the limits.
 
+mod accounts;
+mod audit;
 mod auth;
 mod compat;
 mod deadline;
 mod identity;
 pub mod policy;
+mod scopes;
 mod service;
+mod shape;
 mod snapshots;
 
 use std::net::SocketAddr;
@@ -29,7 +35,8 @@ use tokio::net::TcpListener;
 
 use crate::error::{Error, Result};
 use crate::warehouse::Warehouse;
-use auth::{Failures, Gate, Secret};
+use accounts::Accounts;
+use auth::{Failures, Gate};
 use service::{Limits, ReadHook, Service};
 use snapshots::Snapshots;
 
@@ -47,13 +54,18 @@ pub struct ServeOptions {
     pub memory_limit: usize,
     /// How long connections may take to finish after SIGINT/SIGTERM.
     pub drain: Duration,
+    /// The users file and the audit trail's directory; `None` (an `s3://` warehouse
+    /// without `--access-dir`): no users, no audit trail.
+    pub access_dir: Option<PathBuf>,
+    /// How long a login lasts before the session must log in again.
+    pub session_lifetime: Duration,
 }
 
 /// A bound server, not yet accepting.
 pub struct Server {
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    secret: Option<Arc<Secret>>,
+    accounts: Arc<Accounts>,
     service: Arc<Service>,
     failures: Arc<Failures>,
     manager: Arc<ConnectionManager>,
@@ -62,27 +74,45 @@ pub struct Server {
 
 /// Checks the security rules, sets up TLS (a failure is fatal) and binds.
 pub async fn bind(wh: Warehouse, options: ServeOptions) -> Result<Server> {
-    let loopback = options.listen.ip().is_loopback();
-    if !loopback && (options.password.is_none() || options.tls.is_none()) {
-        return Err(Error::Serve(format!(
-            "listening on {} (not loopback) needs a password (--password-file or CEPING_PASSWORD) and TLS \
-             (--tls-cert and --tls-key); use 127.0.0.1 to serve this machine only",
-            options.listen
-        )));
-    }
     if matches!(&options.password, Some(p) if p.is_empty()) {
         return Err(Error::Serve("the password is empty".into()));
+    }
+    let (users, audit) = match &options.access_dir {
+        Some(dir) => (
+            Some(crate::access::UsersFile::open(crate::access::users_path(dir))?),
+            Some(crate::access::audit::AuditLog::open(crate::access::audit_path(dir))?),
+        ),
+        None => (None, None),
+    };
+    let accounts = Arc::new(Accounts::new(
+        users,
+        options.password.as_deref().map(crate::access::scram::Verifier::new),
+        options.session_lifetime,
+        audit,
+    ));
+    let loopback = options.listen.ip().is_loopback();
+    if !loopback && (accounts.open() || options.tls.is_none()) {
+        return Err(Error::Serve(format!(
+            "listening on {} (not loopback) needs logins (users from `ceping user add`, or a shared password \
+             with --password-file or CEPING_PASSWORD) and TLS (--tls-cert and --tls-key); use 127.0.0.1 to \
+             serve this machine only",
+            options.listen
+        )));
     }
     let tls = match &options.tls {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
         None => None,
     };
     let runtime = crate::sql::runtime::runtime(options.memory_limit)?;
-    let snapshots = Arc::new(Snapshots::new(wh.clone(), runtime.clone()));
+    let snapshots = Arc::new(Snapshots::new(
+        wh.clone(),
+        runtime.clone(),
+        options.access_dir.as_deref().map(crate::access::audit_path),
+    ));
     // Open the newest version now: a warehouse that cannot be read fails here, not at
     // the first client.
     let version = snapshots.version_for(None).await?;
-    snapshots.context(version).await?;
+    snapshots.context(version, &crate::access::Scope::Everything).await?;
 
     let limits = Limits {
         query_timeout: options.query_timeout,
@@ -91,6 +121,7 @@ pub async fn bind(wh: Warehouse, options: ServeOptions) -> Result<Server> {
         Arc::new(ReadHook {
             snapshots: snapshots.clone(),
             limits,
+            accounts: accounts.clone(),
         }),
         Arc::new(SetShowHook),
         Arc::new(TransactionStatementHook),
@@ -108,8 +139,8 @@ pub async fn bind(wh: Warehouse, options: ServeOptions) -> Result<Server> {
     Ok(Server {
         listener,
         tls,
-        secret: options.password.as_deref().map(|p| Arc::new(Secret::new(p))),
-        service: Arc::new(Service::new(inner, snapshots, limits)),
+        service: Arc::new(Service::new(inner, snapshots, limits, accounts.clone())),
+        accounts,
         failures: Arc::default(),
         manager: Arc::new(ConnectionManager::new()),
         options,
@@ -148,14 +179,22 @@ impl Server {
 
     /// A one-line description for the operator (never the password).
     pub fn describe(&self) -> String {
+        let users = self.accounts.users.as_ref().map_or(0, |f| f.current().users.len());
+        let logins = match (users, self.accounts.shared.is_some()) {
+            (0, false) => "logins off (loopback, no users)".to_string(),
+            (0, true) => "shared password (SCRAM-SHA-256)".to_string(),
+            (n, shared) => format!(
+                "{n} users (SCRAM-SHA-256){}",
+                if shared { " and the shared password" } else { "" }
+            ),
+        };
+        let audit = match &self.accounts.audit {
+            Some(log) => format!("audit trail {}", log.path().display()),
+            None => "no audit trail (give --access-dir)".into(),
+        };
         format!(
-            "TLS {}, password {}, at most {} connections, {} s per query, {} MiB for queries",
+            "TLS {}, {logins}, {audit}, at most {} connections, {} s per query, {} MiB for queries",
             if self.tls.is_some() { "required" } else { "off" },
-            if self.secret.is_some() {
-                "required (SCRAM-SHA-256)"
-            } else {
-                "off (loopback)"
-            },
             self.options.max_connections,
             self.options.query_timeout.as_secs(),
             self.options.memory_limit >> 20
@@ -190,10 +229,11 @@ impl Server {
                         "too many connections: the server allows {} (ceping serve --max-connections)",
                         self.options.max_connections
                     ),
+                    self.accounts.clone(),
                 )
             } else {
                 Gate::new(
-                    self.secret.as_ref(),
+                    self.accounts.clone(),
                     self.tls.is_some(),
                     self.failures.clone(),
                     self.manager.clone(),

@@ -8,15 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Column, DFSchema, ParamValues};
+use datafusion::common::{DFSchema, ParamValues};
 use datafusion::execution::context::SQLOptions;
-use datafusion::logical_expr::{EmptyRelation, Expr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{EmptyRelation, LogicalPlan};
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement as DfStatementAst;
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion_postgres::arrow_pg::datatypes::df::encode_dataframe;
-use datafusion_postgres::arrow_pg::datatypes::into_pg_type;
 use datafusion_postgres::hooks::{HookClient, QueryHook};
 use datafusion_postgres::pgwire::api::portal::{Format, Portal};
 use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -32,9 +30,12 @@ use datafusion_postgres::{DfSessionService, Parser};
 use futures::Sink;
 use tokio::time::Instant;
 
+use super::accounts::Accounts;
+use super::audit::Pending;
 use super::deadline::{bounded, map_engine_error, with_deadline};
 use super::policy::{self, Action, AS_OF};
 use super::snapshots::Snapshots;
+use crate::access::Scope;
 use crate::warehouse::AsOf;
 
 /// The statement type datafusion-postgres stores: the SQL text and its parsed plan.
@@ -125,6 +126,7 @@ fn candidates(statement: &Statement) -> Vec<Statement> {
 pub struct ReadHook {
     pub snapshots: Arc<Snapshots>,
     pub limits: Limits,
+    pub accounts: Arc<Accounts>,
 }
 
 impl ReadHook {
@@ -134,9 +136,10 @@ impl ReadHook {
         &self,
         statement: &Statement,
         as_of: Option<i64>,
+        scope: &Scope,
     ) -> PgWireResult<(Arc<SessionContext>, LogicalPlan)> {
         let version = self.snapshots.version_for(as_of).await.map_err(crate_error)?;
-        let ctx = self.snapshots.context(version).await.map_err(crate_error)?;
+        let ctx = self.snapshots.context(version, scope).await.map_err(crate_error)?;
         // The statement as the client wrote it when it is there (the server's parser has
         // already answered correlated subqueries NULL), with ceping's compatibility
         // rewrites; a catalog query DataFusion cannot run is tried again with its
@@ -200,13 +203,20 @@ impl ReadHook {
                 }
             }
         }
-        let plan = expose_placeholders(as_text_where_needed(plan).map_err(df_error)?, named).map_err(df_error)?;
+        let plan =
+            super::shape::expose_placeholders(super::shape::as_text_where_needed(plan).map_err(df_error)?, named)
+                .map_err(df_error)?;
         Ok((ctx, plan))
     }
 
-    async fn read_simple(&self, statement: &Statement, client: &mut dyn HookClient) -> PgWireResult<Response> {
+    async fn read_simple(
+        &self,
+        statement: &Statement,
+        client: &mut dyn HookClient,
+        scope: &Scope,
+    ) -> PgWireResult<Response> {
         let deadline = self.limits.deadline(client);
-        let (ctx, plan) = tokio::time::timeout_at(deadline, self.plan(statement, as_of(client)))
+        let (ctx, plan) = tokio::time::timeout_at(deadline, self.plan(statement, as_of(client), scope))
             .await
             .map_err(|_| canceled())??;
         let df = ctx.execute_logical_plan(plan).await.map_err(df_error)?;
@@ -272,9 +282,15 @@ impl QueryHook for ReadHook {
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         let _ = RAW_SQL.try_with(|(_, seen)| seen.set(seen.get() + 1));
+        // Every statement runs as the user the session is now (removed, changed or
+        // expired sessions end here).
+        let who = match self.accounts.check(client.metadata()) {
+            Ok(w) => w,
+            Err(e) => return Some(Err(e)),
+        };
         match policy::classify(statement) {
             Action::PassOn => None,
-            Action::Read => Some(self.read_simple(statement, client).await),
+            Action::Read => Some(self.read_simple(statement, client, &who.scope).await),
             other => Some(self.session_command(other, client).await),
         }
     }
@@ -285,9 +301,17 @@ impl QueryHook for ReadHook {
         _base: &SessionContext,
         client: &(dyn ClientInfo + Send + Sync),
     ) -> Option<PgWireResult<LogicalPlan>> {
+        let who = match self.accounts.check(client.metadata()) {
+            Ok(w) => w,
+            Err(e) => return Some(Err(e)),
+        };
         match policy::classify(statement) {
             Action::PassOn => None,
-            Action::Read => Some(self.plan(statement, as_of(client)).await.map(|(_, plan)| plan)),
+            Action::Read => Some(
+                self.plan(statement, as_of(client), &who.scope)
+                    .await
+                    .map(|(_, plan)| plan),
+            ),
             Action::Refuse { sqlstate, message } => Some(Err(error(sqlstate, message))),
             _ => Some(Ok(empty_plan())),
         }
@@ -301,6 +325,9 @@ impl QueryHook for ReadHook {
         _base: &SessionContext,
         client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
+        if let Err(e) = self.accounts.check(client.metadata()) {
+            return Some(Err(e));
+        }
         match policy::classify(statement) {
             // The plan made at parse time runs (in the snapshot it was made in).
             Action::PassOn | Action::Read => None,
@@ -327,115 +354,6 @@ fn one_value(name: &str, value: &str) -> PgWireResult<QueryResponse> {
     ))
 }
 
-/// A parameter used only inside a subquery (SQLAlchemy's catalog queries with psycopg 3's
-/// server-side parameters) is not among the plan's parameter types as datafusion-postgres
-/// reads them (the plan's own nodes), so the parameters after it would be decoded with the
-/// wrong types; nor is one of a catalog subquery answered NULL. Such parameters are named
-/// once more at the top, in a filter that is always true, with the type their cast gives
-/// (text otherwise).
-fn expose_placeholders(
-    plan: LogicalPlan,
-    named: Vec<(String, Option<DataType>)>,
-) -> datafusion::error::Result<LogicalPlan> {
-    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-    use datafusion::logical_expr::expr::Placeholder;
-    let top = plan.get_parameter_types()?;
-    let mut inner: std::collections::BTreeMap<String, Option<DataType>> = std::collections::BTreeMap::new();
-    plan.apply_with_subqueries(|node| {
-        for expr in node.expressions() {
-            expr.apply(|e| {
-                match e {
-                    Expr::Cast(c) => {
-                        if let Expr::Placeholder(ph) = c.expr.as_ref() {
-                            inner.insert(ph.id.clone(), Some(c.field.data_type().clone()));
-                        }
-                    }
-                    Expr::Placeholder(ph) => {
-                        inner
-                            .entry(ph.id.clone())
-                            .or_insert(ph.field.as_ref().map(|f| f.data_type().clone()));
-                    }
-                    _ => {}
-                }
-                Ok(TreeNodeRecursion::Continue)
-            })?;
-        }
-        Ok(TreeNodeRecursion::Continue)
-    })?;
-    for (id, ty) in named {
-        inner.entry(id).or_insert(ty);
-    }
-    let missing: Vec<(String, Option<DataType>)> = inner.into_iter().filter(|(id, _)| !top.contains_key(id)).collect();
-    if missing.is_empty() {
-        return Ok(plan);
-    }
-    let named = missing
-        .into_iter()
-        .map(|(id, ty)| {
-            let ty = ty.unwrap_or(DataType::Utf8);
-            Expr::Placeholder(Placeholder::new_with_field(
-                id,
-                Some(Arc::new(datafusion::arrow::datatypes::Field::new("", ty.clone(), true))),
-            ))
-            .is_null()
-            .or(datafusion::prelude::lit(true))
-        })
-        .reduce(Expr::and)
-        .unwrap_or_else(|| datafusion::prelude::lit(true));
-    LogicalPlanBuilder::from(plan).filter(named)?.build()
-}
-
-/// Columns of a type the protocol cannot carry (no PostgreSQL type for it) are cast to
-/// text, so the client gets a value rather than a dropped connection.
-fn as_text_where_needed(plan: LogicalPlan) -> datafusion::error::Result<LogicalPlan> {
-    if matches!(
-        plan,
-        LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) | LogicalPlan::DescribeTable(_)
-    ) {
-        return Ok(plan);
-    }
-    let schema = plan.schema().clone();
-    if schema.fields().iter().all(|f| carried(f.data_type()) && !vector(f)) {
-        return Ok(plan);
-    }
-    let exprs: Vec<Expr> = schema
-        .iter()
-        .map(|(qualifier, field)| {
-            let column = Expr::Column(Column::new(qualifier.cloned(), field.name()));
-            if vector(field) {
-                // int2vector / oidvector text: items separated by spaces, as PostgreSQL
-                // writes them and drivers split them (SQLAlchemy, psqlODBC)
-                datafusion::functions_nested::expr_fn::array_to_string(column, datafusion::prelude::lit(" "))
-                    .alias(field.name())
-            } else if carried(field.data_type()) {
-                column
-            } else {
-                datafusion::logical_expr::cast(column, DataType::Utf8).alias(field.name())
-            }
-        })
-        .collect();
-    LogicalPlanBuilder::from(plan).project(exprs)?.build()
-}
-
-/// A catalog vector column in a result (`SELECT i.indkey …`).
-fn vector(field: &datafusion::arrow::datatypes::Field) -> bool {
-    matches!(field.data_type(), DataType::List(_))
-        && super::compat::rewrite::VECTORS.contains(&field.name().to_lowercase().as_str())
-}
-
-/// Whether arrow-pg encodes the type (it names a PostgreSQL type for some it then cannot
-/// encode, such as Float16).
-fn carried(data_type: &DataType) -> bool {
-    let inner_ok = match data_type {
-        DataType::Float16 | DataType::Map(..) | DataType::Union(..) | DataType::RunEndEncoded(..) => false,
-        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => carried(f.data_type()),
-        DataType::Struct(fields) => fields.iter().all(|f| carried(f.data_type())),
-        DataType::Dictionary(_, values) => carried(values),
-        _ => true,
-    };
-    inner_ok && into_pg_type(data_type).is_ok()
-}
-
 /// The query service every connection uses: datafusion-postgres's service, with the
 /// extended protocol re-planning a prepared statement when the warehouse has moved on
 /// since it was prepared, and every statement under the time limit.
@@ -444,19 +362,27 @@ pub struct Service {
     pub parser: Arc<VersionedParser>,
     pub snapshots: Arc<Snapshots>,
     pub limits: Limits,
+    pub accounts: Arc<Accounts>,
 }
 
 impl Service {
-    pub fn new(inner: Arc<DfSessionService>, snapshots: Arc<Snapshots>, limits: Limits) -> Self {
+    pub fn new(
+        inner: Arc<DfSessionService>,
+        snapshots: Arc<Snapshots>,
+        limits: Limits,
+        accounts: Arc<Accounts>,
+    ) -> Self {
         let parser = Arc::new(VersionedParser {
             inner: ExtendedQueryHandler::query_parser(&*inner),
             snapshots: snapshots.clone(),
+            accounts: accounts.clone(),
         });
         Service {
             inner,
             parser,
             snapshots,
             limits,
+            accounts,
         }
     }
 }
@@ -471,9 +397,19 @@ impl SimpleQueryHandler for Service {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let deadline = self.limits.deadline(client);
+        let pending = Pending::new(
+            &self.accounts,
+            client.metadata(),
+            client.socket_addr().to_string(),
+            query,
+        );
         match with_raw_sql(query, SimpleQueryHandler::do_query(&*self.inner, client, query)).await {
-            Ok(responses) => Ok(bounded(responses, deadline)),
-            Err(e) => Err(refuse_unparsed(query, e)),
+            Ok(responses) => Ok(pending.count(bounded(responses, deadline))),
+            Err(e) => {
+                let e = refuse_unparsed(query, e);
+                pending.failed(&e);
+                Err(e)
+            }
         }
     }
 }
@@ -517,6 +453,35 @@ impl ExtendedQueryHandler for Service {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let deadline = self.limits.deadline(client);
+        let text = &portal.statement.statement.0;
+        let sql = planned_at(text).map_or(text.as_str(), |(_, sql)| sql);
+        let pending = Pending::new(&self.accounts, client.metadata(), client.socket_addr().to_string(), sql);
+        let result = self.execute(client, portal, max_rows, deadline).await;
+        match result {
+            Ok(response) => Ok(pending.count_one(response)),
+            Err(e) => {
+                pending.failed(&e);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Service {
+    async fn execute<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<DfStatement>,
+        max_rows: usize,
+        deadline: Instant,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = DfStatement>,
+        C::Error: std::fmt::Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        self.accounts.check(client.metadata())?;
         let text = &portal.statement.statement.0;
         let current = self.snapshots.version_for(as_of(client)).await.map_err(crate_error)?;
         let response = match planned_at(text) {
@@ -581,6 +546,7 @@ fn planned_at(text: &str) -> Option<(i64, &str)> {
 pub struct VersionedParser {
     inner: Arc<Parser>,
     snapshots: Arc<Snapshots>,
+    accounts: Arc<Accounts>,
 }
 
 #[async_trait]
@@ -596,7 +562,12 @@ impl QueryParser for VersionedParser {
         let version = self.snapshots.version_for(as_of(client)).await.map_err(crate_error)?;
         let parsed = match with_raw_sql(sql, self.inner.parse_sql(client, sql, types)).await {
             Ok(p) => p,
-            Err(e) => return Err(refuse_unparsed(sql, e)),
+            Err(e) => {
+                // A statement that does not get past its parse is in the trail too.
+                let e = refuse_unparsed(sql, e);
+                Pending::new(&self.accounts, client.metadata(), client.socket_addr().to_string(), sql).failed(&e);
+                return Err(e);
+            }
         };
         Ok(parsed.map(|(text, plan)| (format!("{VERSION_TAG}{version} */ {text}"), plan)))
     }

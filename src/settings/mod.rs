@@ -11,6 +11,7 @@
 //! | partitions of a query | | `CEPING_TARGET_PARTITIONS` | |
 //! | view files to try | | `CEPING_VIEWS_DIR` | |
 //! | the server's password | `--password-file` | `CEPING_PASSWORD` | |
+//! | users file and audit trail | `--access-dir` | `CEPING_ACCESS_DIR` (clap) | |
 //! | test hooks | | `CEPING_FAULT`, `CEPING_PAUSE` | |
 
 pub mod limits;
@@ -29,6 +30,8 @@ pub struct Settings {
     pub query: Query,
     /// `CEPING_PASSWORD`: the server's password when no `--password-file` is given.
     pub password: Option<String>,
+    /// `--access-dir`: the users file and audit trail (default `<warehouse>/_access`).
+    pub access_dir: Option<PathBuf>,
     pub faults: Faults,
 }
 
@@ -69,6 +72,7 @@ pub struct Flags {
     pub warehouse: String,
     pub limits: Vec<String>,
     pub memory_limit: Option<usize>,
+    pub access_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -78,6 +82,7 @@ impl Default for Settings {
             limits: Limits::default(),
             query: Query::default(),
             password: None,
+            access_dir: None,
             faults: Faults::default(),
         }
     }
@@ -129,6 +134,7 @@ impl Settings {
             limits,
             query,
             password: env("CEPING_PASSWORD"),
+            access_dir: flags.access_dir.clone(),
             faults,
         })
     }
@@ -182,6 +188,7 @@ mod tests {
             warehouse: dir.path().display().to_string(),
             limits: vec!["rows=300".into()],
             memory_limit: Some(1 << 30),
+            access_dir: None,
         };
         let s = Settings::resolve_with(
             flags,

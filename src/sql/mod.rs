@@ -210,6 +210,30 @@ pub async fn session_with_runtime(
     .await
 }
 
+/// A session over the given tables in place of the warehouse's (the server's department
+/// sessions: each table holds that department's rows), with the views and `*_as_of`
+/// functions planned over them.
+pub async fn session_over(
+    wh: &Warehouse,
+    snapshot: Snapshot,
+    runtime: std::sync::Arc<datafusion::execution::runtime_env::RuntimeEnv>,
+    tables: Vec<(String, std::sync::Arc<dyn datafusion::catalog::TableProvider>)>,
+) -> Result<Session> {
+    let ctx = SessionContext::new_with_config_rt(config(&wh.settings().query), runtime);
+    for (name, table) in tables {
+        ctx.register_table(name.as_str(), table)?;
+    }
+    let views_dir = wh.settings().query.views_dir.clone();
+    register_views(&ctx, views(views_dir.as_deref())).await?;
+    Ok(Session {
+        ctx,
+        warehouse_version: snapshot.version,
+        snapshot,
+        catalog: wh.catalog(),
+        views_dir,
+    })
+}
+
 async fn session_in(wh: &Warehouse, snapshot: Snapshot, ctx: SessionContext) -> Result<Session> {
     wh.register(&ctx, &snapshot, &[]).await?;
     let views_dir = wh.settings().query.views_dir.clone();

@@ -1,6 +1,7 @@
 //! One integration-test binary (each extra tests/*.rs would link DataFusion and deltalake
 //! again). Every test runs the real `ceping` binary on a temporary warehouse.
 
+mod access;
 mod accountability;
 mod cli;
 mod clients;

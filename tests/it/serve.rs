@@ -110,12 +110,12 @@ pub(crate) fn psql_available() -> bool {
 }
 
 /// A Python with psycopg (common::python).
-fn python() -> Option<PathBuf> {
+pub(crate) fn python() -> Option<PathBuf> {
     crate::common::python(&["psycopg"])
 }
 
 /// psql with `args`, no password prompt, no ~/.psqlrc.
-fn psql(dsn: &str, args: &[&str], password: Option<&str>) -> Output {
+pub(crate) fn psql(dsn: &str, args: &[&str], password: Option<&str>) -> Output {
     let mut cmd = Std::new("psql");
     cmd.arg(dsn)
         .args(["-X", "-v", "ON_ERROR_STOP=1", "-v", "VERBOSITY=verbose", "-w"])
@@ -134,7 +134,7 @@ pub(crate) fn psql_ok(dsn: &str, args: &[&str]) -> String {
 }
 
 /// Runs tests/python/serve_client.py; returns its JSON answer.
-fn client(python: &Path, dsn: &str, args: &[&str]) -> serde_json::Value {
+pub(crate) fn client(python: &Path, dsn: &str, args: &[&str]) -> serde_json::Value {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/serve_client.py");
     let out = Std::new(python)
         .arg(script)
@@ -423,9 +423,9 @@ fn password_and_tls_guard_the_server() {
 
     // Not loopback: refused without a password and TLS; a broken certificate is fatal.
     let (_, err) = wh.fail(&["serve", "--listen", "0.0.0.0:0"]);
-    assert!(err.contains("needs a password") && err.contains("TLS"), "{err}");
+    assert!(err.contains("needs logins") && err.contains("TLS"), "{err}");
     let (_, err) = wh.fail(&["serve", "--listen", "0.0.0.0:0", "--password-file", &pw_s]);
-    assert!(err.contains("needs a password"), "{err}");
+    assert!(err.contains("needs logins"), "{err}");
     let (_, err) = wh.fail(&[
         "serve",
         "--password-file",

@@ -7,6 +7,8 @@ and the load benchmark. Prints one JSON object; the Rust tests assert on it.
     serve_client.py DSN hold SECONDS           keeps one connection open (prints when open)
     serve_client.py DSN watch STOP_FILE        pairs (plan rows, log rows) seen while an ingest lands
     serve_client.py DSN load CLIENTS QUERIES   concurrent metric queries: errors, latencies
+                                               (DSN may be several joined by `|`: client n
+                                               uses the n-th, round robin — mixed roles)
 """
 
 import datetime
@@ -100,10 +102,11 @@ METRIC_QUERIES = [
 def load(dsn, clients, queries):
     clients, queries = int(clients), int(queries)
     latencies, errors, lock = [], [], threading.Lock()
+    dsns = dsn.split("|")
 
     def client(n):
         try:
-            with psycopg.connect(dsn, autocommit=True) as conn:
+            with psycopg.connect(dsns[n % len(dsns)], autocommit=True) as conn:
                 for i in range(queries):
                     sql = METRIC_QUERIES[(n + i) % len(METRIC_QUERIES)]
                     params = (2018 + i % 2,) if "%s" in sql else None

@@ -156,6 +156,11 @@ impl SourceKind for Findings {
     fn keywords(&self) -> &'static [&'static str] {
         &["整改", "问题清单", "整改情况"]
     }
+
+    /// A finding is its assessment's department's, else its system's (findings_owner.sql).
+    fn department_owner(&self) -> Option<&'static str> {
+        Some(include_str!("findings_owner.sql"))
+    }
     fn table(&self) -> &'static TableDef {
         &TABLE
     }
