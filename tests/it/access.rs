@@ -258,6 +258,17 @@ fn no_statement_of_a_department_user_reaches_another_departments_rows() {
         "",
         "the sample's files each hold several departments: none is wholly 市卫健委's"
     );
+    // The Parquet files behind the tables are not reachable from SQL.
+    let file = std::fs::read_dir(sample().path().join("plan_items"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let file = file.display().to_string();
+    for sql in [format!("SELECT * FROM '{file}'"), format!("SELECT * FROM read_parquet('{file}')")] {
+        let (stdout, stderr) = &psql_all(&wjw, &[&sql])[0];
+        assert!(stdout.is_empty() && stderr.contains("not found"), "`{sql}`: {stdout}{stderr}");
+    }
     // A prepared statement with another department as its parameter finds nothing.
     if let Some(py) = python() {
         let typed = client(
