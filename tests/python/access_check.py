@@ -99,19 +99,22 @@ def scoped_duckdb(warehouse, department):
 
 def views(warehouse, office_dsn, dept_dsn, department):
     con, tables = scoped_duckdb(warehouse, department)
-    names = [n for n, _, _ in duckdb_views.view_files(duckdb_views.VIEWS_DIR)]
-    out = {"views": {}, "tables": {}}
+    files = list(duckdb_views.view_files(duckdb_views.VIEWS_DIR))
+    names = [n for n, _, _ in files]
+    functions = [f for _, f, _ in files if f]
+    out = {"views": {}, "tables": {}, "functions": {}}
     with psycopg.connect(office_dsn, autocommit=True) as office, psycopg.connect(dept_dsn, autocommit=True) as dept:
-        def compare(name, kind):
-            mine = rows_of(dept.execute(f"SELECT * FROM {name}").fetchall())
-            duck = rows_of(con.execute(f"SELECT * FROM {name}").fetchall())
-            columns = [c.name for c in dept.execute(f"SELECT * FROM {name} LIMIT 0").description]
+        def compare(name, kind, server_sql=None, duck_sql=None):
+            server_sql = server_sql or f"SELECT * FROM {name}"
+            mine = rows_of(dept.execute(server_sql).fetchall())
+            duck = rows_of(con.execute(duck_sql or server_sql).fetchall())
+            columns = [c.name for c in dept.execute(f"{server_sql} LIMIT 0").description]
             entry = {"rows": len(mine), "duckdb_rows": len(duck), "same_as_duckdb": mine == duck}
             if mine != duck:
                 entry["only_server"] = [list(r) for r in mine if r not in duck][:3]
                 entry["only_duckdb"] = [list(r) for r in duck if r not in mine][:3]
             if "department" in columns:
-                filtered = rows_of(office.execute(f"SELECT * FROM {name} WHERE department = %s", (department,)).fetchall())
+                filtered = rows_of(office.execute(f"SELECT * FROM ({server_sql}) v WHERE department = %s", (department,)).fetchall())
                 entry["same_as_office_filtered"] = mine == filtered
                 entry["office_filtered_rows"] = len(filtered)
             out[kind][name] = entry
@@ -121,6 +124,10 @@ def views(warehouse, office_dsn, dept_dsn, department):
             if name in ("rejects", "ingest_log"):
                 continue
             compare(name, "tables")
+        # every *_as_of function on a day inside the sample's years
+        for function in functions:
+            compare(function, "functions", f"SELECT * FROM {function}('2019-06-30')",
+                    f"SELECT * FROM {function}(DATE '2019-06-30')")
     return out
 
 
