@@ -51,10 +51,10 @@ pub async fn user(wh: &Warehouse, action: UserAction, out: &mut dyn Write) -> an
             users.save(&path)?;
             writeln!(
                 out,
-                "{} user `{name}`: {}{} ({}); a running server uses it at the next login",
+                "{} user `{name}` ({}{}) in {}; a running server uses it at the next login",
                 if replaced { "changed" } else { "added" },
                 role.as_str(),
-                department.map(|d| format!(", department {d}")).unwrap_or_default(),
+                department.map(|d| format!(": {d}")).unwrap_or_default(),
                 path.display()
             )?;
         }
@@ -108,10 +108,11 @@ async fn warn_unknown_department(wh: &Warehouse, department: &str) -> anyhow::Re
         .collect::<Vec<_>>()
         .join(" UNION ");
     let batches = session.ctx.sql(&sql).await?.collect().await?;
-    let known: Vec<String> = crate::sql::print::cell_strings(&batches)?
+    let mut known: Vec<String> = crate::sql::print::cell_strings(&batches)?
         .into_iter()
         .filter_map(|r| r.into_iter().next())
         .collect();
+    known.sort();
     if !known.iter().any(|d| d == department) {
         eprintln!(
             "warning: no table names the department `{department}` yet; the user will see no rows until one does \
