@@ -8,6 +8,8 @@
 #
 #   bash bench/serve_roles.sh            # 32 clients × 200 queries, 3 rounds
 #   CLIENTS=8 QUERIES=50 ROUNDS=1 bash bench/serve_roles.sh
+#   WH=/path/to/warehouse DEPARTMENTS="市部门003 市部门004 市部门005" QUERIES=5 bash bench/serve_roles.sh
+#                                        # another warehouse (not ingested again), its departments
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS="${CLIENTS:-32}"
@@ -19,12 +21,13 @@ bin="$CARGO_TARGET_DIR/release/ceping"
 py="${CEPING_TEST_PYTHON:-$HOME/.cache/ceping/pyclients-$(sha256sum tests/python/requirements.txt | cut -c1-12)/bin/python}"
 work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-wh=(--warehouse "$work/wh" --access-dir "$work/access")
-"$bin" "${wh[@]}" ingest data/*.xlsx data/*.xls data/*.ods > /dev/null
+wh=(--warehouse "${WH:-$work/wh}" --access-dir "$work/access")
+[ -n "${WH:-}" ] || "$bin" "${wh[@]}" ingest data/*.xlsx data/*.xls data/*.ods > /dev/null
+read -r -a departments <<< "${DEPARTMENTS:-市卫健委 市教委 市公安局}"
 echo office-pw | "$bin" "${wh[@]}" user add office --role office > /dev/null
-echo d1-pw | "$bin" "${wh[@]}" user add d1 --role department --department 市卫健委 > /dev/null
-echo d2-pw | "$bin" "${wh[@]}" user add d2 --role department --department 市教委 > /dev/null
-echo d3-pw | "$bin" "${wh[@]}" user add d3 --role department --department 市公安局 > /dev/null
+for i in 1 2 3; do
+  echo "d$i-pw" | "$bin" "${wh[@]}" user add "d$i" --role department --department "${departments[$((i - 1))]}" > /dev/null 2>&1
+done
 "$bin" "${wh[@]}" serve --listen 127.0.0.1:0 2> "$work/serve.log" &
 server=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/serve.log" 2>/dev/null && break; sleep 0.1; done

@@ -223,19 +223,16 @@ pub async fn session_over(
     for (name, table) in tables {
         ctx.register_table(name.as_str(), table)?;
     }
-    let views_dir = wh.settings().query.views_dir.clone();
-    register_views(&ctx, views(views_dir.as_deref())).await?;
-    Ok(Session {
-        ctx,
-        warehouse_version: snapshot.version,
-        snapshot,
-        catalog: wh.catalog(),
-        views_dir,
-    })
+    with_views(wh, snapshot, ctx).await
 }
 
 async fn session_in(wh: &Warehouse, snapshot: Snapshot, ctx: SessionContext) -> Result<Session> {
     wh.register(&ctx, &snapshot, &[]).await?;
+    with_views(wh, snapshot, ctx).await
+}
+
+/// The session of `ctx`, whose tables are registered, with the views over them.
+async fn with_views(wh: &Warehouse, snapshot: Snapshot, ctx: SessionContext) -> Result<Session> {
     let views_dir = wh.settings().query.views_dir.clone();
     register_views(&ctx, views(views_dir.as_deref())).await?;
     Ok(Session {

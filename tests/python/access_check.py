@@ -55,16 +55,7 @@ def rows_of(cursor_rows):
 def scoped_duckdb(warehouse, department):
     """The views of src/sql/views on DuckDB, over only `department`'s rows."""
     con = duckdb.connect()
-    tables = duckdb_views.snapshot_tables(warehouse)
-    for table, delta in tables.items():
-        files = delta.file_uris()
-        if files:
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f"CREATE VIEW raw_{table} AS SELECT * FROM read_parquet([{listed}])")
-        else:
-            columns = ", ".join(f'"{f["name"]}" {duckdb_views.duck_type(f["type"])}'
-                                for f in json.loads(delta.schema().to_json())["fields"])
-            con.execute(f"CREATE TABLE raw_{table} ({columns})")
+    tables = duckdb_views.register_tables(con, warehouse, prefix="raw_")
     d = department.replace("'", "''")
     for table in tables:
         columns = [c[0] for c in con.execute(f"DESCRIBE raw_{table}").fetchall()]
@@ -80,21 +71,8 @@ def scoped_duckdb(warehouse, department):
                    ORDER BY p.year DESC, p.revision DESC, p.department LIMIT 1)) = '{d}'""")
         else:
             con.execute(f"CREATE VIEW {table} AS SELECT * FROM raw_{table}")
-    con.execute("CREATE MACRO array_join(items, sep) AS array_to_string(items, sep)")
-    pending = list(duckdb_views.view_files(duckdb_views.VIEWS_DIR))
-    while pending:
-        failed = []
-        for name, function, body in pending:
-            try:
-                con.execute(f"CREATE VIEW {name} AS {body.replace(duckdb_views.PLACEHOLDER, 'CURRENT_DATE')}")
-                if function:
-                    con.execute(f"CREATE MACRO {function}(as_of) AS TABLE {body.replace(duckdb_views.PLACEHOLDER, 'as_of')}")
-            except duckdb.CatalogException as e:
-                failed.append((name, function, body, e))
-        if len(failed) == len(pending):
-            raise SystemExit(f"view {failed[0][0]} does not plan on DuckDB: {failed[0][3]}")
-        pending = [f[:3] for f in failed]
-    return con, sorted(tables)
+    duckdb_views.register_views(con)
+    return con, tables
 
 
 def views(warehouse, office_dsn, dept_dsn, department):
@@ -131,32 +109,30 @@ def views(warehouse, office_dsn, dept_dsn, department):
     return out
 
 
-def session(dsn, go_file):
+def two_queries(dsn, between):
+    """A query, `between()`, another query on the same connection: what each gave."""
     result = {}
     with psycopg.connect(dsn, autocommit=True) as conn:
         result["first"] = conn.execute("SELECT count(*) FROM plan_items").fetchone()[0]
+        between()
+        try:
+            result["second"] = conn.execute("SELECT count(*) FROM plan_items").fetchone()[0]
+        except psycopg.Error as e:
+            result["sqlstate"] = e.sqlstate
+            result["message"] = str(e).strip()
+    return result
+
+
+def session(dsn, go_file):
+    def wait_for_go():
         print(json.dumps({"ready": True}), flush=True)
         while not os.path.exists(go_file):
             time.sleep(0.05)
-        try:
-            result["second"] = conn.execute("SELECT count(*) FROM plan_items").fetchone()[0]
-        except psycopg.Error as e:
-            result["sqlstate"] = e.sqlstate
-            result["message"] = str(e).strip()
-    return result
+    return two_queries(dsn, wait_for_go)
 
 
 def expire(dsn, seconds):
-    result = {}
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        result["first"] = conn.execute("SELECT count(*) FROM plan_items").fetchone()[0]
-        time.sleep(float(seconds))
-        try:
-            result["second"] = conn.execute("SELECT count(*) FROM plan_items").fetchone()[0]
-        except psycopg.Error as e:
-            result["sqlstate"] = e.sqlstate
-            result["message"] = str(e).strip()
-    return result
+    return two_queries(dsn, lambda: time.sleep(float(seconds)))
 
 
 def main():

@@ -65,15 +65,28 @@ def duck_type(delta_type):
 
 def connect(warehouse, views_dir=VIEWS_DIR):
     con = duckdb.connect()
-    for table, delta in snapshot_tables(warehouse).items():
+    register_tables(con, warehouse)
+    register_views(con, views_dir)
+    return con
+
+
+def register_tables(con, warehouse, prefix=""):
+    """Each table of the snapshot as `prefix` + its name; the table names."""
+    tables = snapshot_tables(warehouse)
+    for table, delta in tables.items():
         files = delta.file_uris()
         if files:
             listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet([{listed}])")
+            con.execute(f"CREATE VIEW {prefix}{table} AS SELECT * FROM read_parquet([{listed}])")
         else:
             # An empty table (a kind with no rows yet): its columns from the Delta schema.
             columns = ", ".join(f'"{f["name"]}" {duck_type(f["type"])}' for f in json.loads(delta.schema().to_json())["fields"])
-            con.execute(f"CREATE TABLE {table} ({columns})")
+            con.execute(f"CREATE TABLE {prefix}{table} ({columns})")
+    return sorted(tables)
+
+
+def register_views(con, views_dir=VIEWS_DIR):
+    """Every view file (and its as-of macro) over the tables `con` has."""
     # the portable view dialect's array_join (DataFusion's and Spark's) is DuckDB's array_to_string
     con.execute("CREATE MACRO array_join(items, sep) AS array_to_string(items, sep)")
     pending = list(view_files(views_dir))
@@ -89,7 +102,6 @@ def connect(warehouse, views_dir=VIEWS_DIR):
         if len(failed) == len(pending):
             raise SystemExit(f"view {failed[0][0]} does not plan on DuckDB: {failed[0][3]}")
         pending = [f[:3] for f in failed]
-    return con
 
 
 def main():
